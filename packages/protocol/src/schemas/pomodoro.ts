@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/** Numeric values are part of the protocol (DESIGN.md): never renumber. */
+export const PomodoroState = {
+  IDLE: 0,
+  WORK: 1,
+  BREAK_ALARM: 2,
+  SHORT_BREAK: 3,
+  WORK_ALARM: 4,
+  LONG_BREAK: 5,
+} as const;
+export type PomodoroState = (typeof PomodoroState)[keyof typeof PomodoroState];
+
+export const POMODORO_MESSAGES: Readonly<Record<PomodoroState, string>> = {
+  [PomodoroState.IDLE]: 'Press Me!',
+  [PomodoroState.WORK]: 'Work',
+  [PomodoroState.BREAK_ALARM]: 'Break time',
+  [PomodoroState.SHORT_BREAK]: 'Short Break',
+  [PomodoroState.WORK_ALARM]: 'Back to work',
+  [PomodoroState.LONG_BREAK]: 'Long break time',
+};
+
+/** States that run against a deadline (and can be paused). */
+export const TIMED_STATES: readonly PomodoroState[] = [
+  PomodoroState.WORK,
+  PomodoroState.SHORT_BREAK,
+  PomodoroState.LONG_BREAK,
+];
+
+/** States that ring until somebody presses. */
+export const ALARM_STATES: readonly PomodoroState[] = [PomodoroState.BREAK_ALARM, PomodoroState.WORK_ALARM];
+
+export const POMODORO_LIMITS = {
+  workSeconds: { min: 1, max: 4 * 3600 },
+  shortBreakSeconds: { min: 1, max: 3600 },
+  longBreakSeconds: { min: 1, max: 2 * 3600 },
+  cyclesBeforeLongBreak: { min: 1, max: 12 },
+} as const;
+
+function boundedInt(label: string, { min, max }: { min: number; max: number }, unit: string) {
+  return z
+    .number({ error: `${label} must be a number` })
+    .int(`${label} must be a whole number of ${unit}`)
+    .min(min, `${label} must be at least ${min} ${unit}`)
+    .max(max, `${label} must be at most ${max} ${unit}`);
+}
+
+export const pomodoroSettingsSchema = z.strictObject({
+  workSeconds: boundedInt('Work', POMODORO_LIMITS.workSeconds, 'seconds'),
+  shortBreakSeconds: boundedInt('Short break', POMODORO_LIMITS.shortBreakSeconds, 'seconds'),
+  longBreakSeconds: boundedInt('Long break', POMODORO_LIMITS.longBreakSeconds, 'seconds'),
+  cyclesBeforeLongBreak: boundedInt('Cycles', POMODORO_LIMITS.cyclesBeforeLongBreak, 'cycles'),
+});
+export type PomodoroSettings = z.infer<typeof pomodoroSettingsSchema>;
+
+export const DEFAULT_POMODORO_SETTINGS: PomodoroSettings = {
+  workSeconds: 25 * 60,
+  shortBreakSeconds: 5 * 60,
+  longBreakSeconds: 15 * 60,
+  cyclesBeforeLongBreak: 4,
+};
+
+export type PomodoroAction = 'press' | 'pause' | 'resume' | 'reset' | 'settings' | 'expire';
+
+export interface PomodoroActivity {
+  /** Display name of who did it; null when the timer itself expired. */
+  actor: string | null;
+  action: PomodoroAction;
+  /** The state the action led to. */
+  state: PomodoroState;
+  at: number;
+}
+
+export interface PomodoroSnapshot {
+  space: string;
+  state: PomodoroState;
+  /** Absolute deadline in server epoch ms while a timed state runs; null otherwise (and while paused). */
+  endsAt: number | null;
+  /** Time left in a paused timed state; null unless paused. */
+  pausedRemainingMs: number | null;
+  /** Full length of the current timed period, for the progress ring; null outside timed states. */
+  periodMs: number | null;
+  /** Work periods completed since the space was created. */
+  completedPomodoros: number;
+  /** Work periods completed since the last long break. */
+  cyclesDone: number;
+  settings: PomodoroSettings;
+  activity: PomodoroActivity | null;
+  /** Increases by one with every change; lets clients drop stale snapshots. */
+  version: number;
+}
+
+/** The line under the tomato: "Ana pressed: Work". */
+export function describeActivity(activity: PomodoroActivity): string {
+  const message = POMODORO_MESSAGES[activity.state];
+  switch (activity.action) {
+    case 'press':
+      return `${activity.actor} pressed: ${message}`;
+    case 'pause':
+      return `${activity.actor} paused: ${message}`;
+    case 'resume':
+      return `${activity.actor} resumed: ${message}`;
+    case 'reset':
+      return `${activity.actor} reset the timer`;
+    case 'settings':
+      return `${activity.actor} changed the settings`;
+    case 'expire':
+      return `Time is up: ${message}`;
+  }
+}
