@@ -68,6 +68,6 @@ export function spaceRoom(space: string): `space:${string}` {
 
 /** Error payload of a refused handshake (`connect_error` → `err.data`). */
 export interface HandshakeErrorData {
-  code: 'UNAUTHORIZED' | 'PROTOCOL_MISMATCH' | 'BAD_REQUEST';
+  code: 'UNAUTHORIZED' | 'PROTOCOL_MISMATCH' | 'UNAVAILABLE';
   message: string;
 }

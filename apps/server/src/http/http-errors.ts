@@ -1,0 +1,44 @@
+import { type AppErrorBody, ErrorCode } from '@huddle/protocol';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.BadRequest]: 400,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.NameTaken]: 409,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.InvalidTransition]: 409,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.Unavailable]: 503,
+};
+
+export const apiNotFound: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: ErrorCode.NotFound, message: `No API route ${req.method} ${req.path}` } });
+};
+
+/** Every API error is JSON `{ error: { code, message, field? } }`; stack traces stay in the log. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    let status: number;
+    let body: AppErrorBody;
+    if (err instanceof AppError) {
+      status = STATUS[err.code] ?? 400;
+      body = err.toBody();
+    } else if (err?.type === 'entity.too.large') {
+      status = 413;
+      body = { code: ErrorCode.PayloadTooLarge, message: 'The request body is too large' };
+    } else if (err?.type === 'entity.parse.failed' || err?.type === 'encoding.unsupported') {
+      status = 400;
+      body = { code: ErrorCode.BadRequest, message: 'The request body is not valid JSON' };
+    } else {
+      logger.error({ err }, 'request failed');
+      status = 500;
+      body = { code: ErrorCode.Internal, message: 'Something went wrong on the server' };
+    }
+    res.status(status).json({ error: body });
+  };
+}
