@@ -23,7 +23,7 @@ import { staticWeb } from './http/static-web.js';
 import { useSessionAuth } from './io/auth.js';
 import { bindCommands } from './io/command-registry.js';
 import { createOriginCheck } from './io/origin.js';
-import type { Feature, HuddleServer } from './io/types.js';
+import type { CommandHandlers, Feature, HuddleServer } from './io/types.js';
 
 export interface AppDeps {
   config: Config;
@@ -72,12 +72,11 @@ export function createApp({ config, db, logger, clock }: AppDeps): App {
     onChange: (p) => io.to(spaceRoom(p.space)).emit(ServerEvent.PomodoroState, p),
   });
   const features: Feature[] = [sessionFeature(clock), clockFeature(clock), pomodoroFeature(pomodoro)];
+  const commands: CommandHandlers = Object.assign({}, ...features.map((f) => f.commands));
 
   useSessionAuth(io, sessions, logger);
   io.on('connection', async (socket) => {
-    for (const feature of features) {
-      if (feature.commands) bindCommands(socket, feature.commands, logger);
-    }
+    bindCommands(socket, commands, logger);
     await socket.join(spaceRoom(socket.data.space));
     for (const feature of features) {
       try {

@@ -34,6 +34,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (err?.type === 'entity.parse.failed' || err?.type === 'encoding.unsupported') {
       status = 400;
       body = { code: ErrorCode.BadRequest, message: 'The request body is not valid JSON' };
+    } else if (err?.status === 404) {
+      status = 404;
+      body = { code: ErrorCode.NotFound, message: 'Not found' };
     } else {
       logger.error({ err }, 'request failed');
       status = 500;

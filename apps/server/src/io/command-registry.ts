@@ -12,7 +12,7 @@ type LooseSocket = {
 const isCommand = (name: string): name is CommandName => Object.hasOwn(commandSchemas, name);
 
 /**
- * Binds command handlers to a socket: parse → handler → ack. Arguments come from the network, so
+ * Binds every command handler of the app to a socket (once: unknown events are answered here too): parse → handler → ack. Arguments come from the network, so
  * nothing about them is trusted: a payload that fails its schema, a missing or non-function ack, an
  * unknown event or a thrown error all end in an error ack (when there is an ack) and never in a crash.
  */

@@ -1,0 +1,150 @@
+import { DEFAULT_POMODORO_SETTINGS, PomodoroState } from '@huddle/protocol';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Db, openDatabase } from '../src/db/database.js';
+import { initialPomodoro, press } from '../src/features/pomodoro/pomodoro.machine.js';
+import { createPomodoroService } from '../src/features/pomodoro/pomodoro.service.js';
+import { createPomodoroStore } from '../src/features/pomodoro/pomodoro.store.js';
+import { createUserStore } from '../src/features/session/user.store.js';
+import { createPgDatabase, tempDir } from './helpers.js';
+
+interface Backend {
+  name: string;
+  open(): Promise<{ db: Db; reopen(): Promise<Db>; cleanup(): Promise<void> }>;
+}
+
+// The same suite runs against both storage backends: what passes on SQLite must pass on PostgreSQL.
+const backends: Backend[] = [
+  {
+    name: 'SQLite',
+    async open() {
+      const dir = tempDir();
+      const { db } = await openDatabase({ dataDir: dir.dir });
+      return {
+        db,
+        reopen: async () => (await openDatabase({ dataDir: dir.dir })).db,
+        cleanup: async () => dir.remove(),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    async open() {
+      const pg = await createPgDatabase();
+      const { db } = await openDatabase({ dataDir: '', databaseUrl: pg.url });
+      return {
+        db,
+        reopen: async () => (await openDatabase({ dataDir: '', databaseUrl: pg.url })).db,
+        cleanup: () => pg.drop(),
+      };
+    },
+  },
+];
+
+describe.each(backends)('storage on $name', (backend) => {
+  let db: Db;
+  let handle: Awaited<ReturnType<Backend['open']>>;
+  const T0 = 1_800_000_000_000;
+
+  beforeAll(async () => {
+    handle = await backend.open();
+    db = handle.db;
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await handle.cleanup();
+  });
+
+  it('migrations are idempotent: reopening an existing database works', async () => {
+    const again = await handle.reopen();
+    await again.destroy();
+  });
+
+  it('users: unique names per space regardless of case, same name allowed in another space', async () => {
+    const users = createUserStore(db);
+    await users.ensureSpace('alpha', T0);
+    await users.ensureSpace('alpha', T0 + 1);
+    await users.ensureSpace('beta', T0);
+    const ana = await users.create({ id: 'u-ana', space: 'alpha', name: 'Ana', createdAt: T0 });
+    expect(ana?.name).toBe('Ana');
+    expect(await users.create({ id: 'u-ana2', space: 'alpha', name: 'ANA', createdAt: T0 })).toBeNull();
+    expect(await users.create({ id: 'u-ana3', space: 'alpha', name: 'Ａｎａ', createdAt: T0 })).toBeNull();
+    expect(await users.create({ id: 'u-ana4', space: 'beta', name: 'Ana', createdAt: T0 })).not.toBeNull();
+    expect(await users.findByName('alpha', 'ana')).toEqual({ id: 'u-ana', space: 'alpha', name: 'Ana', createdAt: T0 });
+    expect(await users.findById('u-ana4')).toMatchObject({ space: 'beta' });
+    expect(await users.findById('nobody')).toBeNull();
+  });
+
+  it('pomodoro: round-trips every field, including large epoch deadlines', async () => {
+    await createUserStore(db).ensureSpace('round', T0);
+    const store = createPomodoroStore(db, () => T0);
+    const start = initialPomodoro('round', DEFAULT_POMODORO_SETTINGS);
+    await store.insertIfAbsent(start);
+    await store.insertIfAbsent({ ...start, completedPomodoros: 99 });
+    expect(await store.get('round')).toEqual(start);
+    const working = press(start, T0, 'Ana');
+    expect(await store.update(working, 0)).toBe(true);
+    const stored = await store.get('round');
+    expect(stored).toEqual(working);
+    expect(typeof stored?.endsAt).toBe('number');
+    expect(await store.listDeadlines()).toContainEqual({ space: 'round', endsAt: T0 + 25 * 60_000 });
+  });
+
+  it('pomodoro: a write against a stale version is refused', async () => {
+    await createUserStore(db).ensureSpace('stale', T0);
+    const store = createPomodoroStore(db, () => T0);
+    const start = initialPomodoro('stale', DEFAULT_POMODORO_SETTINGS);
+    await store.insertIfAbsent(start);
+    expect(await store.update(press(start, T0, 'Ana'), 0)).toBe(true);
+    expect(await store.update(press(start, T0 + 5, 'Bo'), 0)).toBe(false);
+    expect((await store.get('stale'))?.activity?.actor).toBe('Ana');
+  });
+
+  it('concurrent presses from two services on one database make one transition', async () => {
+    await createUserStore(db).ensureSpace('race', T0);
+    const changes: number[] = [];
+    const make = () =>
+      createPomodoroService({
+        store: createPomodoroStore(db, Date.now),
+        clock: { now: Date.now },
+        logger: pino({ level: 'silent' }),
+        defaults: DEFAULT_POMODORO_SETTINGS,
+        onChange: (p) => changes.push(p.version),
+      });
+    const [a, b] = [make(), make()];
+    await a.get('race');
+    const results = await Promise.allSettled([a.press('race', 'Ana'), b.press('race', 'Bo')]);
+    a.stop();
+    b.stop();
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { code: 'INVALID_TRANSITION' },
+    });
+    expect(changes).toEqual([1]);
+    expect((await a.get('race')).state).toBe(PomodoroState.WORK);
+  });
+
+  it('a deadline armed in two services is applied exactly once', async () => {
+    await createUserStore(db).ensureSpace('once', T0);
+    const applied: number[] = [];
+    const make = () =>
+      createPomodoroService({
+        store: createPomodoroStore(db, Date.now),
+        clock: { now: Date.now },
+        logger: pino({ level: 'silent' }),
+        defaults: { ...DEFAULT_POMODORO_SETTINGS, workSeconds: 1 },
+        onChange: (p) => {
+          if (p.state === PomodoroState.BREAK_ALARM) applied.push(p.version);
+        },
+      });
+    const [a, b] = [make(), make()];
+    await a.press('once', 'Ana');
+    await b.start(); // b arms the same deadline from storage
+    await expect.poll(() => applied.length, { timeout: 5000 }).toBe(1);
+    const final = await a.get('once');
+    a.stop();
+    b.stop();
+    expect(final).toMatchObject({ state: PomodoroState.BREAK_ALARM, completedPomodoros: 1, version: 2 });
+    expect(applied).toEqual([2]);
+  });
+});
