@@ -27,7 +27,7 @@ interface JsonBody {
   user: PublicUser;
   error: { code: string; message: string; field?: string };
 }
-const json = async (res: Response) => (await json(res)) as JsonBody;
+const json = async (res: Response): Promise<JsonBody> => (await res.json()) as JsonBody;
 
 const post = (body: unknown, raw?: string) =>
   fetch(`${server.url}/api/sessions`, {
