@@ -37,19 +37,30 @@ export const POMODORO_LIMITS = {
   cyclesBeforeLongBreak: { min: 1, max: 12 },
 } as const;
 
-function boundedInt(label: string, { min, max }: { min: number; max: number }, unit: string) {
-  return z
-    .number({ error: `${label} must be a number` })
-    .int(`${label} must be a whole number of ${unit}`)
-    .min(min, `${label} must be at least ${min} ${unit}`)
-    .max(max, `${label} must be at most ${max} ${unit}`);
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** "90 seconds", "4 hours", "25 minutes": limits read the way people set them. */
+export function formatDuration(seconds: number): string {
+  if (seconds % 3600 === 0) return plural(seconds / 3600, 'hour');
+  if (seconds % 60 === 0) return plural(seconds / 60, 'minute');
+  return plural(seconds, 'second');
 }
 
+function boundedInt(label: string, { min, max }: { min: number; max: number }, format: (n: number) => string) {
+  return z
+    .number({ error: `${label} must be a number` })
+    .int(`${label} must be a whole number`)
+    .min(min, `${label} must be at least ${format(min)}`)
+    .max(max, `${label} must be at most ${format(max)}`);
+}
+
+const cycles = (n: number) => plural(n, 'cycle');
+
 export const pomodoroSettingsSchema = z.strictObject({
-  workSeconds: boundedInt('Work', POMODORO_LIMITS.workSeconds, 'seconds'),
-  shortBreakSeconds: boundedInt('Short break', POMODORO_LIMITS.shortBreakSeconds, 'seconds'),
-  longBreakSeconds: boundedInt('Long break', POMODORO_LIMITS.longBreakSeconds, 'seconds'),
-  cyclesBeforeLongBreak: boundedInt('Cycles', POMODORO_LIMITS.cyclesBeforeLongBreak, 'cycles'),
+  workSeconds: boundedInt('Work', POMODORO_LIMITS.workSeconds, formatDuration),
+  shortBreakSeconds: boundedInt('Short break', POMODORO_LIMITS.shortBreakSeconds, formatDuration),
+  longBreakSeconds: boundedInt('Long break', POMODORO_LIMITS.longBreakSeconds, formatDuration),
+  cyclesBeforeLongBreak: boundedInt('Cycles', POMODORO_LIMITS.cyclesBeforeLongBreak, cycles),
 });
 export type PomodoroSettings = z.infer<typeof pomodoroSettingsSchema>;
 

@@ -1,0 +1,19 @@
+import { useLocation } from 'wouter';
+import { CenteredPage } from '../../components/layout/centered-page';
+import { JoinForm } from '../../features/session/components/join-form';
+import { useDocumentTitle } from '../../hooks/use-document-title';
+
+export function HomeRoute() {
+  const [, navigate] = useLocation();
+  useDocumentTitle('Huddle');
+  return (
+    <CenteredPage>
+      <h1 className="card__title">Start a huddle</h1>
+      <p className="card__lead">
+        One room for your team: a shared pomodoro everyone can press, live for everyone. Pick a name and a space, then
+        share the link.
+      </p>
+      <JoinForm onJoined={(grant) => navigate(`/s/${grant.space}`)} />
+    </CenteredPage>
+  );
+}

@@ -1,0 +1,59 @@
+import {
+  type Ack,
+  type ClientToServerEvents,
+  type CommandName,
+  type CommandPayload,
+  type CommandResults,
+  ErrorCode,
+  type HandshakeAuth,
+  PROTOCOL_VERSION,
+  type ServerToClientEvents,
+} from '@huddle/protocol';
+import { io, type Socket } from 'socket.io-client';
+
+export type HuddleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+
+/** The one Socket.IO client of the app, same origin; it connects only once a space has a session token. */
+export const socket: HuddleSocket = io({
+  path: '/socket.io',
+  autoConnect: false,
+});
+
+export function connectSocket(token: string): void {
+  const auth: HandshakeAuth = { token, protocolVersion: PROTOCOL_VERSION };
+  socket.auth = auth;
+  if (socket.connected || socket.active) socket.disconnect();
+  socket.connect();
+}
+
+export function disconnectSocket(): void {
+  socket.disconnect();
+}
+
+/**
+ * Sends a command and waits for its ack. Never rejects: a timeout, or a command attempted while
+ * disconnected, resolves to a TIMEOUT error so every caller handles one shape.
+ */
+export async function sendCommand<K extends CommandName>(
+  name: K,
+  payload: CommandPayload<K>,
+  timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+): Promise<Ack<CommandResults[K]>> {
+  // Socket.IO would buffer the command and replay it on reconnect; a stale press is worse than none.
+  if (!socket.connected) {
+    return { ok: false, error: { code: ErrorCode.Timeout, message: 'Not connected — try again once reconnected' } };
+  }
+  const timed = socket.timeout(timeoutMs);
+  // The event map indexed by a generic name is more than the typed overloads can follow.
+  const emitWithAck = timed.emitWithAck.bind(timed) as (
+    name: K,
+    payload: CommandPayload<K>,
+  ) => Promise<Ack<CommandResults[K]>>;
+  try {
+    return await emitWithAck(name, payload);
+  } catch {
+    return { ok: false, error: { code: ErrorCode.Timeout, message: 'The server did not answer in time' } };
+  }
+}

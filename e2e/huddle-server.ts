@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const SERVER_ENTRY = path.resolve(import.meta.dirname, '../apps/server/dist/index.js');
+
+export interface HuddleServer {
+  url: string;
+  /** Kills the process (SIGKILL, like a crash) and starts it again on the same port and data. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the built server as a real process with its own data directory, as production runs it. */
+export async function startHuddleServer(env: Record<string, string> = {}): Promise<HuddleServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'huddle-e2e-'));
+  let port = 0;
+  let child: ChildProcess;
+
+  async function launch(): Promise<string> {
+    child = spawn(process.execPath, [SERVER_ENTRY], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        SESSION_SECRET: 'e2e-session-secret-e2e-session-secret',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('server did not start in 15 s')), 15_000);
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      lines.on('line', (line) => {
+        try {
+          const log = JSON.parse(line) as { msg?: string; url?: string };
+          if (log.msg === 'huddle listening' && log.url) {
+            clearTimeout(timer);
+            resolve(log.url);
+          }
+        } catch {
+          // not a log line
+        }
+      });
+    });
+  }
+
+  function kill(signal: NodeJS.Signals): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  const url = await launch();
+  port = Number(new URL(url).port);
+  return {
+    url,
+    async restart() {
+      await kill('SIGKILL');
+      await launch();
+    },
+    async stop() {
+      await kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
