@@ -28,6 +28,7 @@ export const test = base.extend<Fixtures>({
     await server.stop();
   },
   baseURL: async ({ server }, use) => use(server.url),
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from this pattern
   space: async ({}, use) => use(`e2e-${randomBytes(3).toString('hex')}`),
   actor: async ({ browser, server, space }, use) => {
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
