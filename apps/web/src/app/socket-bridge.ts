@@ -8,6 +8,7 @@ import { useConnectionStore } from '../stores/connection-store';
 const CLOCK_SAMPLES = 5;
 const CLOCK_SAMPLE_TIMEOUT_MS = 3000;
 const CLOCK_RESYNC_MS = 5 * 60_000;
+const UNAVAILABLE_RETRY_MS = 2000;
 
 /** The space whose session the socket carries; events for any other space are stale and dropped. */
 let openSpace: string | null = null;
@@ -49,6 +50,12 @@ export function installSocketBridge(): void {
         .getState()
         .forgetGrant(openSpace, 'Your session for this space has ended. Join again to continue.');
       useConnectionStore.getState().setPhase('idle');
+    } else if (data?.code === 'UNAVAILABLE') {
+      // The server could not check the session (storage briefly away): the session is fine, try again.
+      useConnectionStore.getState().setPhase('reconnecting');
+      setTimeout(() => {
+        if (openSpace !== null && !socket.active) socket.connect();
+      }, UNAVAILABLE_RETRY_MS);
     } else if (data?.code === 'PROTOCOL_MISMATCH') {
       useConnectionStore.getState().setPhase('closed', 'Huddle has been updated. Reload the page to continue.');
     } else {
