@@ -40,24 +40,6 @@ test.describe('shared pomodoro', () => {
     await expect(tomato(ana)).toHaveAccessibleName('Pomodoro: Short Break');
   });
 
-  test('one user in two tabs is one user; a reload keeps the identity', async ({ actor, space }) => {
-    const first = await actor('Ana');
-    const second = await first.context().newPage();
-    await second.goto(`/s/${space}`);
-    // Same browser storage → same session: no join form, same name.
-    await expect(second.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-    await expect(second.getByLabel('Your name')).toHaveCount(0);
-    await expect(second.getByText('Ana', { exact: true }).first()).toBeVisible();
-
-    await tomato(second).click();
-    await expect(first.getByTestId('pomodoro-activity')).toHaveText('Ana pressed: Work');
-
-    await first.reload();
-    await expect(first.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-    await expect(first.getByLabel('Your name')).toHaveCount(0);
-    await expect(first.getByTestId('pomodoro-activity')).toHaveText('Ana pressed: Work');
-  });
-
   test('a name taken by someone else in the space is refused with a message', async ({
     actor,
     browser,
@@ -97,8 +79,26 @@ test.describe('shared pomodoro', () => {
   });
 });
 
-test.describe('server restart', () => {
+test.describe('with a work period longer than the test', () => {
   test.use({ serverEnv: { POMODORO_WORK_SECONDS: '60' } });
+
+  test('one user in two tabs is one user; a reload keeps the identity', async ({ actor, space }) => {
+    const first = await actor('Ana');
+    const second = await first.context().newPage();
+    await second.goto(`/s/${space}`);
+    // Same browser storage → same session: no join form, same name.
+    await expect(second.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await expect(second.getByLabel('Your name')).toHaveCount(0);
+    await expect(second.getByText('Ana', { exact: true }).first()).toBeVisible();
+
+    await tomato(second).click();
+    await expect(first.getByTestId('pomodoro-activity')).toHaveText('Ana pressed: Work');
+
+    await first.reload();
+    await expect(first.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await expect(first.getByLabel('Your name')).toHaveCount(0);
+    await expect(first.getByTestId('pomodoro-activity')).toHaveText('Ana pressed: Work');
+  });
 
   test('both users reconnect by themselves and show the same state and deadline', async ({ actor, server }) => {
     const ana = await actor('Ana');
