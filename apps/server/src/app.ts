@@ -77,13 +77,12 @@ export function createApp({ config, db, logger, clock }: AppDeps): App {
   useSessionAuth(io, sessions, logger);
   io.on('connection', async (socket) => {
     bindCommands(socket, commands, logger);
-    await socket.join(spaceRoom(socket.data.space));
-    for (const feature of features) {
-      try {
-        await feature.onConnection?.(socket);
-      } catch (err) {
-        logger.error({ err, space: socket.data.space }, 'connection setup failed');
-      }
+    try {
+      await socket.join(spaceRoom(socket.data.space));
+      for (const feature of features) await feature.onConnection?.(socket);
+    } catch (err) {
+      logger.error({ err, space: socket.data.space }, 'connection setup failed');
+      socket.disconnect();
     }
   });
 
@@ -143,10 +142,8 @@ export function createApp({ config, db, logger, clock }: AppDeps): App {
     async close() {
       closing = true;
       pomodoro.stop();
-      // Disconnects every socket and closes the HTTP server; idle keep-alive connections are cut too.
-      const closed = io.close();
-      http.closeIdleConnections();
-      await closed;
+      // Disconnects every socket and closes the HTTP server (Node 20 also cuts idle keep-alive connections).
+      await io.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_POMODORO_SETTINGS, type PomodoroSettings, pomodoroSettingsSchema } from '@huddle/protocol';
@@ -88,18 +88,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Outside production a secret is generated once and kept beside the data, so sessions survive restarts. */
 function localSecret(dataDir: string): string {
   const file = path.join(dataDir, 'session-secret');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
+  if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
+    // Written whole under another name, then linked into place: a concurrent start never reads half a
+    // secret, and the first process to link wins.
+    const draft = `${file}.${process.pid}.tmp`;
+    writeFileSync(draft, randomBytes(32).toString('base64url'), { mode: 0o600 });
     try {
-      writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+      linkSync(draft, file);
     } catch (err) {
-      // Another process started at the same moment and wrote it first: use theirs.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      unlinkSync(draft);
     }
-    return readFileSync(file, 'utf8').trim();
   }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < 32) throw new ConfigError(`${file} holds no usable secret: delete it or set SESSION_SECRET`);
+  return secret;
 }
 
 function defaultWebDist(): string | undefined {

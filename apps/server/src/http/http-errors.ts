@@ -37,6 +37,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (err?.status === 404) {
       status = 404;
       body = { code: ErrorCode.NotFound, message: 'Not found' };
+    } else if (err?.expose && err.status >= 400 && err.status < 500) {
+      // Other client errors from body parsing (unsupported charset, aborted request…).
+      status = err.status;
+      body = { code: ErrorCode.BadRequest, message: String(err.message) };
     } else {
       logger.error({ err }, 'request failed');
       status = 500;

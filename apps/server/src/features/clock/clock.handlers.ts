@@ -1,9 +1,10 @@
+import { Command } from '@huddle/protocol';
 import type { Clock } from '../../clock.js';
 import type { Feature } from '../../io/types.js';
 
 /** Clients sample this to learn their offset to server time (deadlines are in server time). */
 export function clockFeature(clock: Clock): Feature {
   return {
-    commands: { 'clock:sync': () => ({ serverTime: clock.now() }) },
+    commands: { [Command.ClockSync]: () => ({ serverTime: clock.now() }) },
   };
 }

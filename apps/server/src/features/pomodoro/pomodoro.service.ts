@@ -29,7 +29,7 @@ export interface PomodoroServiceDeps {
  */
 export function createPomodoroService(deps: PomodoroServiceDeps) {
   const { store, clock, logger, defaults, onChange } = deps;
-  const timers = new Map<string, NodeJS.Timeout>();
+  const timers = new Map<string, { timer: NodeJS.Timeout; version: number }>();
   let stopped = false;
 
   async function load(space: string): Promise<Pomodoro> {
@@ -61,14 +61,17 @@ export function createPomodoroService(deps: PomodoroServiceDeps) {
     throw new AppError(ErrorCode.Conflict, 'The timer is changing too fast, try again');
   }
 
+  /** Arms the deadline of `p`, unless a newer version of that space is already armed (a stale read). */
   function arm(p: Pomodoro): void {
-    clearTimeout(timers.get(p.space));
+    const armed = timers.get(p.space);
+    if (armed && armed.version > p.version) return;
+    clearTimeout(armed?.timer);
     timers.delete(p.space);
     if (stopped || p.endsAt === null) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, p.endsAt - clock.now()));
     const timer = setTimeout(() => void expire(p.space), delay);
     timer.unref();
-    timers.set(p.space, timer);
+    timers.set(p.space, { timer, version: p.version });
   }
 
   async function expire(space: string): Promise<void> {
@@ -80,7 +83,7 @@ export function createPomodoroService(deps: PomodoroServiceDeps) {
       if (stopped) return;
       const retry = setTimeout(() => void expire(space), RETRY_FAILED_EXPIRY_MS);
       retry.unref();
-      timers.set(space, retry);
+      timers.set(space, { timer: retry, version: -1 });
     }
   }
 
@@ -103,7 +106,7 @@ export function createPomodoroService(deps: PomodoroServiceDeps) {
 
     stop(): void {
       stopped = true;
-      for (const timer of timers.values()) clearTimeout(timer);
+      for (const { timer } of timers.values()) clearTimeout(timer);
       timers.clear();
     },
   };

@@ -48,3 +48,10 @@ function without<T>(record: Record<string, T>, key: string): Record<string, T> {
   const { [key]: _removed, ...rest } = record;
   return rest;
 }
+
+// Every tab writes the whole map: take in what other tabs saved, so one tab never drops another's session.
+if (typeof window !== 'undefined') {
+  window.addEventListener('storage', (event) => {
+    if (event.key === useSessionStore.persist.getOptions().name) void useSessionStore.persist.rehydrate();
+  });
+}
