@@ -1,8 +1,8 @@
-import { DEFAULT_POMODORO_SETTINGS, PomodoroState } from '@huddle/protocol';
+import { DEFAULT_POMODORO_SETTINGS, type PomodoroSettings, PomodoroState } from '@huddle/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../src/db/database.js';
-import { initialPomodoro, press } from '../src/features/pomodoro/pomodoro.machine.js';
+import { initialPomodoro, type Pomodoro, press } from '../src/features/pomodoro/pomodoro.machine.js';
 import { createPomodoroService } from '../src/features/pomodoro/pomodoro.service.js';
 import { createPomodoroStore } from '../src/features/pomodoro/pomodoro.store.js';
 import { createUserStore } from '../src/features/session/user.store.js';
@@ -40,6 +40,17 @@ const backends: Backend[] = [
     },
   },
 ];
+
+/** A pomodoro service on `db`, as one server process would run it. */
+function serviceOn(db: Db, defaults: PomodoroSettings, onChange: (p: Pomodoro) => void) {
+  return createPomodoroService({
+    store: createPomodoroStore(db, Date.now),
+    clock: { now: Date.now },
+    logger: pino({ level: 'silent' }),
+    defaults,
+    onChange,
+  });
+}
 
 describe.each(backends)('storage on $name', (backend) => {
   let db: Db;
@@ -103,14 +114,7 @@ describe.each(backends)('storage on $name', (backend) => {
   it('concurrent presses from two services on one database make one transition', async () => {
     await createUserStore(db).ensureSpace('race', T0);
     const changes: number[] = [];
-    const make = () =>
-      createPomodoroService({
-        store: createPomodoroStore(db, Date.now),
-        clock: { now: Date.now },
-        logger: pino({ level: 'silent' }),
-        defaults: DEFAULT_POMODORO_SETTINGS,
-        onChange: (p) => changes.push(p.version),
-      });
+    const make = () => serviceOn(db, DEFAULT_POMODORO_SETTINGS, (p) => changes.push(p.version));
     const [a, b] = [make(), make()];
     await a.get('race');
     const results = await Promise.allSettled([a.press('race', 'Ana'), b.press('race', 'Bo')]);
@@ -128,14 +132,8 @@ describe.each(backends)('storage on $name', (backend) => {
     await createUserStore(db).ensureSpace('once', T0);
     const applied: number[] = [];
     const make = () =>
-      createPomodoroService({
-        store: createPomodoroStore(db, Date.now),
-        clock: { now: Date.now },
-        logger: pino({ level: 'silent' }),
-        defaults: { ...DEFAULT_POMODORO_SETTINGS, workSeconds: 1 },
-        onChange: (p) => {
-          if (p.state === PomodoroState.BREAK_ALARM) applied.push(p.version);
-        },
+      serviceOn(db, { ...DEFAULT_POMODORO_SETTINGS, workSeconds: 1 }, (p) => {
+        if (p.state === PomodoroState.BREAK_ALARM) applied.push(p.version);
       });
     const [a, b] = [make(), make()];
     await a.press('once', 'Ana');
