@@ -6,6 +6,7 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   NameTaken: 'NAME_TAKEN',
   InvalidTransition: 'INVALID_TRANSITION',
+  InsufficientFunds: 'INSUFFICIENT_FUNDS',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
@@ -21,6 +22,8 @@ export interface AppErrorBody {
   message: string;
   /** For BAD_REQUEST: the path of the first invalid field, e.g. "workSeconds". */
   field?: string;
+  /** For RATE_LIMITED: when the refused command would next be accepted. */
+  retryAfterMs?: number;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: AppErrorBody };

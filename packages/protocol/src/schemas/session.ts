@@ -29,6 +29,11 @@ export interface Welcome {
   space: string;
   protocolVersion: number;
   serverTime: number;
+  /**
+   * The session renewed: a fresh token for the same user and space. Tokens expire a while after they
+   * are issued (SESSION_TTL_HOURS), so a client that keeps this one stays signed in while it keeps coming back.
+   */
+  token: string;
 }
 
 export interface ClockSample {
