@@ -5,6 +5,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['development'] } },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Measured separately, one scenario at a time: `pnpm reliability` (vitest.reliability.config.ts).
+    exclude: ['test/reliability/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_POMODORO_SETTINGS, type PomodoroSettings, pomodoroSettingsSchema } from '@huddle/protocol';
+import {
+  CHAT_LIMITS,
+  DEFAULT_POMODORO_SETTINGS,
+  type PomodoroSettings,
+  pomodoroSettingsSchema,
+} from '@huddle/protocol';
 import { z } from 'zod';
 
 const optionalInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -30,6 +36,27 @@ const envSchema = z.object({
   POMODORO_SHORT_BREAK_SECONDS: optionalInt(DEFAULT_POMODORO_SETTINGS.shortBreakSeconds),
   POMODORO_LONG_BREAK_SECONDS: optionalInt(DEFAULT_POMODORO_SETTINGS.longBreakSeconds),
   POMODORO_CYCLES: optionalInt(DEFAULT_POMODORO_SETTINGS.cyclesBeforeLongBreak),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:-]{1,40}$/, 'REDIS_PREFIX is 1–40 letters, digits, _ : or -')
+    .default('huddle'),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,60}$/, 'NODE_ID is 1–60 letters, digits, _ . or -')
+    .optional(),
+  HEARTBEAT_INTERVAL_MS: optionalInt(25_000),
+  HEARTBEAT_TIMEOUT_MS: optionalInt(20_000),
+  CHAT_SEND_BURST: optionalInt(CHAT_LIMITS.sendBurst),
+  CHAT_SEND_PER_SECOND: z.coerce.number().positive().default(CHAT_LIMITS.sendPerSecond),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(24 * 30),
+  MAX_CONNECTIONS_PER_IP: optionalInt(100),
+  RATE_LIMIT_SCALE: z.coerce.number().positive().max(1_000_000).default(1),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN needs at least 16 characters').optional(),
 });
 
 export interface Config {
@@ -46,6 +73,25 @@ export interface Config {
   webDist: string | undefined;
   /** Settings a new space starts with. */
   pomodoroDefaults: PomodoroSettings;
+  /** With Redis, nodes share broadcasts (Socket.IO Redis Streams adapter) and presence. */
+  redis: { url: string; prefix: string } | undefined;
+  /** This process among the nodes of a cluster. */
+  nodeId: string;
+  /** A connection that misses a ping for interval + timeout counts as gone (its user leaves). */
+  heartbeat: { intervalMs: number; timeoutMs: number };
+  /** Per-user chat send limit: a burst, then a steady rate. */
+  chatSendRate: { burst: number; perSecond: number };
+  /**
+   * A session token is accepted until this long after it was issued; every connection hands the client a
+   * renewed one, so only sessions unused for this long end.
+   */
+  sessionTtlMs: number;
+  /** Open Socket.IO connections one client address may hold on this node. */
+  maxConnectionsPerIp: number;
+  /** Multiplies every per-user and per-address rate limit (1 in production; load tests raise it). */
+  rateLimitScale: number;
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +128,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     webDist: e.WEB_DIST ? path.resolve(e.WEB_DIST) : defaultWebDist(),
     pomodoroDefaults: defaults.data,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
+    heartbeat: { intervalMs: e.HEARTBEAT_INTERVAL_MS, timeoutMs: e.HEARTBEAT_TIMEOUT_MS },
+    chatSendRate: { burst: e.CHAT_SEND_BURST, perSecond: e.CHAT_SEND_PER_SECOND },
+    sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),
+    maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+    rateLimitScale: e.RATE_LIMIT_SCALE,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

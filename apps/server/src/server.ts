@@ -2,8 +2,10 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { type App, createApp } from './app.js';
 import { type Clock, systemClock } from './clock.js';
+import { redisCluster, singleNode } from './cluster/cluster.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
+import { createMetrics } from './metrics.js';
 
 export interface RunningHuddle {
   app: App;
@@ -23,8 +25,20 @@ export async function startHuddle(
   options: { logger?: Logger; clock?: Clock } = {},
 ): Promise<RunningHuddle> {
   const logger = options.logger ?? createLogger(config);
-  const { db, kind } = await openDatabase(config);
-  const app = createApp({ config, db, logger, clock: options.clock ?? systemClock });
+  const metrics = createMetrics();
+  const { db, kind } = await openDatabase({
+    ...config,
+    onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool reconnects'),
+    onQuery: (event) =>
+      metrics.queryDuration.observe(
+        { kind: event.query.query.kind.replace(/QueryNode$/, '').toLowerCase(), outcome: event.level },
+        event.queryDurationMillis / 1000,
+      ),
+  });
+  const cluster = config.redis
+    ? redisCluster({ ...config, redis: config.redis }, logger, () => metrics.adapterErrors.inc())
+    : singleNode();
+  const app = createApp({ config, db, logger, clock: options.clock ?? systemClock, metrics, cluster });
   let address: AddressInfo;
   try {
     address = await app.listen();
@@ -35,7 +49,10 @@ export async function startHuddle(
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
-  logger.info({ url, storage: kind, web: config.webDist ?? null }, 'huddle listening');
+  logger.info(
+    { url, storage: kind, cluster: config.redis ? config.nodeId : null, web: config.webDist ?? null },
+    'huddle listening',
+  );
   return {
     app,
     address,

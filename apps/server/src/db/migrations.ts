@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter } from 'kysely';
 
 // Written once with the schema builder so the same migration runs on SQLite and PostgreSQL.
 // Append new migrations; never edit one that has shipped.
@@ -38,6 +38,138 @@ const migrations: Record<string, Migration> = {
         .execute();
       // Start-up scans for deadlines to re-arm.
       await db.schema.createIndex('pomodoros_ends_at').on('pomodoros').column('ends_at').execute();
+    },
+  },
+  '0002_chat': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('chat_conversations')
+        .addColumn('space', 'text', (c) => c.notNull().references('spaces.slug'))
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('member_a', 'text', (c) => c.references('users.id'))
+        .addColumn('member_b', 'text', (c) => c.references('users.id'))
+        .addColumn('last_seq', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('chat_conversations_pk', ['space', 'id'])
+        .execute();
+      // Listing a user's direct conversations.
+      await db.schema
+        .createIndex('chat_conversations_member_a')
+        .on('chat_conversations')
+        .columns(['space', 'member_a'])
+        .execute();
+      await db.schema
+        .createIndex('chat_conversations_member_b')
+        .on('chat_conversations')
+        .columns(['space', 'member_b'])
+        .execute();
+      await db.schema
+        .createTable('chat_messages')
+        .addColumn('space', 'text', (c) => c.notNull())
+        .addColumn('conversation', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('author_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('chat_messages_pk', ['space', 'conversation', 'seq'])
+        .addUniqueConstraint('chat_messages_client_id', ['space', 'conversation', 'author_id', 'client_id'])
+        .addForeignKeyConstraint('chat_messages_conversation_fk', ['space', 'conversation'], 'chat_conversations', [
+          'space',
+          'id',
+        ])
+        .execute();
+      await db.schema
+        .createTable('chat_reads')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('conversation', 'text', (c) => c.notNull())
+        .addColumn('last_read_seq', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('chat_reads_pk', ['user_id', 'conversation'])
+        .execute();
+    },
+  },
+  '0003_sensors': {
+    async up(db: Kysely<unknown>) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema
+        .createTable('sensor_settings')
+        .addColumn('space', 'text', (c) => c.primaryKey().references('spaces.slug'))
+        .addColumn('humidity_max', 'double precision', (c) => c.notNull())
+        .addColumn('temperature_max', 'double precision', (c) => c.notNull())
+        .addColumn('ingest_token', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sensors')
+        .addColumn('space', 'text', (c) => c.notNull().references('spaces.slug'))
+        .addColumn('sensor_id', 'text', (c) => c.notNull())
+        .addColumn('last_at', 'bigint', (c) => c.notNull())
+        .addColumn('total', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sensors_pk', ['space', 'sensor_id'])
+        .execute();
+      await db.schema
+        .createTable('sensor_readings')
+        // SQLite's INTEGER PRIMARY KEY is the rowid; PostgreSQL needs an identity column.
+        .addColumn('id', postgres ? 'bigint' : 'integer', (c) =>
+          postgres ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey(),
+        )
+        .addColumn('space', 'text', (c) => c.notNull())
+        .addColumn('sensor_id', 'text', (c) => c.notNull())
+        .addColumn('humidity', 'double precision', (c) => c.notNull())
+        .addColumn('temperature', 'double precision', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addForeignKeyConstraint('sensor_readings_sensor_fk', ['space', 'sensor_id'], 'sensors', ['space', 'sensor_id'])
+        .execute();
+      // Newest readings of a sensor, and time ranges for the chart and CSV.
+      await db.schema
+        .createIndex('sensor_readings_by_time')
+        .on('sensor_readings')
+        .columns(['space', 'sensor_id', 'at'])
+        .execute();
+    },
+  },
+  '0004_clicker': {
+    async up(db: Kysely<unknown>) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema
+        .createTable('clicker_players')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id'))
+        .addColumn('space', 'text', (c) => c.notNull().references('spaces.slug'))
+        .addColumn('gold_milli', 'bigint', (c) => c.notNull())
+        .addColumn('per_click', 'bigint', (c) => c.notNull())
+        .addColumn('per_second', 'bigint', (c) => c.notNull())
+        .addColumn('items', 'text', (c) => c.notNull())
+        .addColumn('clicks', 'bigint', (c) => c.notNull())
+        .addColumn('settled_at', 'bigint', (c) => c.notNull())
+        .addColumn('click_tokens_milli', 'bigint', (c) => c.notNull())
+        .addColumn('tokens_at', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('clicker_players_space').on('clicker_players').column('space').execute();
+      await db.schema
+        .createTable('clicker_purchases')
+        .addColumn('id', postgres ? 'bigint' : 'integer', (c) =>
+          postgres ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey(),
+        )
+        .addColumn('space', 'text', (c) => c.notNull().references('spaces.slug'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('item', 'text', (c) => c.notNull())
+        .addColumn('price', 'bigint', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('clicker_purchases_space').on('clicker_purchases').columns(['space', 'id']).execute();
+    },
+  },
+  '0005_session_revocation': {
+    async up(db: Kysely<unknown>) {
+      // Tokens issued before this instant are refused: "sign out other devices" moves it to now.
+      await db.schema
+        .alterTable('users')
+        .addColumn('sessions_valid_after', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
   },
 };

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Epoch milliseconds. PostgreSQL BIGINT is parsed to number (safe: dates fit in 2^53). */
 type Millis = number;
@@ -15,6 +15,8 @@ export interface UsersTable {
   /** Case- and width-folded name: names are unique per space by this key. */
   name_key: string;
   created_at: Millis;
+  /** Session tokens issued before this are revoked. */
+  sessions_valid_after: ColumnType<Millis, Millis | undefined, Millis>;
 }
 
 export interface PomodorosTable {
@@ -35,8 +37,104 @@ export interface PomodorosTable {
   updated_at: Millis;
 }
 
+export interface ChatConversationsTable {
+  space: string;
+  /** `c:<name>` or `dm:<userId>:<userId>` (ids sorted), unique within the space. */
+  id: string;
+  kind: 'channel' | 'direct';
+  /** Channel name; null for a direct conversation. */
+  name: string | null;
+  /** The two members of a direct conversation; null for a channel. */
+  member_a: string | null;
+  member_b: string | null;
+  /** Seq of the newest message: the next one gets last_seq + 1, so seqs have no gaps. */
+  last_seq: number;
+  created_at: Millis;
+}
+
+export interface ChatMessagesTable {
+  space: string;
+  conversation: string;
+  seq: number;
+  author_id: string;
+  /** The sender's id for this message: a retry with the same one is stored once. */
+  client_id: string;
+  text: string;
+  created_at: Millis;
+}
+
+export interface ChatReadsTable {
+  user_id: string;
+  conversation: string;
+  last_read_seq: number;
+}
+
+export interface SensorSettingsTable {
+  space: string;
+  humidity_max: number;
+  /** °F */
+  temperature_max: number;
+  /** Bearer token devices send to the ingest API. */
+  ingest_token: string;
+  updated_at: Millis;
+}
+
+export interface SensorsTable {
+  space: string;
+  sensor_id: string;
+  /** Newest reading time. */
+  last_at: Millis;
+  total: number;
+}
+
+export interface SensorReadingsTable {
+  /** Insertion order: breaks ties between readings with the same time. */
+  id: Generated<number>;
+  space: string;
+  sensor_id: string;
+  humidity: number;
+  /** °F */
+  temperature: number;
+  at: Millis;
+  received_at: Millis;
+}
+
+export interface ClickerPlayersTable {
+  user_id: string;
+  space: string;
+  /** Thousandths of gold at settled_at. */
+  gold_milli: number;
+  per_click: number;
+  per_second: number;
+  /** JSON: owned count per item id. */
+  items: string;
+  clicks: number;
+  settled_at: Millis;
+  /** Click allowance (token bucket), thousandths of a click, as of tokens_at. */
+  click_tokens_milli: number;
+  tokens_at: Millis;
+  version: number;
+}
+
+export interface ClickerPurchasesTable {
+  id: Generated<number>;
+  space: string;
+  user_id: string;
+  item: string;
+  price: number;
+  at: Millis;
+}
+
 export interface Database {
   spaces: SpacesTable;
   users: UsersTable;
   pomodoros: PomodorosTable;
+  chat_conversations: ChatConversationsTable;
+  chat_messages: ChatMessagesTable;
+  chat_reads: ChatReadsTable;
+  sensor_settings: SensorSettingsTable;
+  sensors: SensorsTable;
+  sensor_readings: SensorReadingsTable;
+  clicker_players: ClickerPlayersTable;
+  clicker_purchases: ClickerPurchasesTable;
 }

@@ -1,6 +1,7 @@
 import { type AppErrorBody, ErrorCode } from '@huddle/protocol';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { isStorageUnavailable } from '../db/storage-errors.js';
 import { AppError } from '../errors.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -16,6 +17,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Unavailable]: 503,
 };
 
+/** Anything no route answered (a POST to /healthz, any path when no web build is served): a JSON 404. */
+export const notFound: RequestHandler = (req, res) => {
+  res
+    .status(404)
+    .json({ error: { code: ErrorCode.NotFound, message: `Nothing at ${req.method} ${req.path.slice(0, 200)}` } });
+};
+
 export const apiNotFound: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: ErrorCode.NotFound, message: `No API route ${req.method} ${req.path}` } });
 };
@@ -23,11 +31,19 @@ export const apiNotFound: RequestHandler = (req, res) => {
 /** Every API error is JSON `{ error: { code, message, field? } }`; stack traces stay in the log. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, _req, res, _next) => {
+    if (res.headersSent) return void res.destroy();
     let status: number;
     let body: AppErrorBody;
     if (err instanceof AppError) {
       status = STATUS[err.code] ?? 400;
       body = err.toBody();
+      if (body.retryAfterMs !== undefined)
+        res.set('Retry-After', String(Math.max(1, Math.ceil(body.retryAfterMs / 1000))));
+    } else if (isStorageUnavailable(err)) {
+      logger.warn({ err }, 'storage unavailable');
+      status = 503;
+      body = { code: ErrorCode.Unavailable, message: 'Storage is briefly unavailable; nothing was changed, try again' };
+      res.set('Retry-After', '1');
     } else if (err?.type === 'entity.too.large') {
       status = 413;
       body = { code: ErrorCode.PayloadTooLarge, message: 'The request body is too large' };
@@ -37,6 +53,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (err?.status === 404) {
       status = 404;
       body = { code: ErrorCode.NotFound, message: 'Not found' };
+    } else if (err instanceof URIError) {
+      // The router's decodeParam: a path parameter with broken percent-encoding ("/api/spaces/%E0%A4%A/…").
+      // It carries status 400 but not `expose`, so without this it fell through to a logged 500.
+      status = 400;
+      body = { code: ErrorCode.BadRequest, message: 'The URL has broken percent-encoding' };
     } else if (err?.expose && err.status >= 400 && err.status < 500) {
       // Other client errors from body parsing (unsupported charset, aborted request…).
       status = err.status;

@@ -1,6 +1,7 @@
 import { type HandshakeErrorData, handshakeAuthSchema, PROTOCOL_VERSION } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import type { SessionService } from '../features/session/session.service.js';
+import { clientIp } from './client-ip.js';
 import type { HuddleServer } from './types.js';
 
 function refusal(data: HandshakeErrorData): Error {
@@ -34,4 +35,31 @@ export function useSessionAuth(io: HuddleServer, sessions: SessionService, logge
       next(refusal({ code: 'UNAVAILABLE', message: 'The server could not check your session; retrying' }));
     }
   });
+}
+
+/**
+ * At most `max` open connections per client address on this node. `precheck` runs before the session
+ * check (a flood costs no storage read), `admit` after it counts the connection once it is accepted;
+ * the count drops when the underlying connection closes, however it closes.
+ */
+export function createConnectionCap(max: number) {
+  type Middleware = Parameters<HuddleServer['use']>[0];
+  const open = new Map<string, number>();
+  const tooMany = () =>
+    refusal({ code: 'RATE_LIMITED', message: 'Too many connections from your network; close some tabs and retry' });
+  const precheck: Middleware = (socket, next) =>
+    (open.get(clientIp(socket.request)) ?? 0) >= max ? next(tooMany()) : next();
+  const admit: Middleware = (socket, next) => {
+    const ip = clientIp(socket.request);
+    const count = open.get(ip) ?? 0;
+    if (count >= max) return next(tooMany());
+    open.set(ip, count + 1);
+    socket.conn.once('close', () => {
+      const left = (open.get(ip) ?? 1) - 1;
+      if (left <= 0) open.delete(ip);
+      else open.set(ip, left);
+    });
+    next();
+  };
+  return { precheck, admit };
 }

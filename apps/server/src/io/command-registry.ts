@@ -1,6 +1,10 @@
 import { type Ack, type CommandName, commandSchemas, ErrorCode, fail, ok } from '@huddle/protocol';
 import type { Logger } from 'pino';
+import { isStorageUnavailable } from '../db/storage-errors.js';
 import { AppError, badRequestFrom } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { clientIp } from './client-ip.js';
+import type { CommandLimit } from './command-limits.js';
 import type { CommandHandler, CommandHandlers, HuddleSocket } from './types.js';
 
 type AckFn = (result: Ack<unknown>) => void;
@@ -12,12 +16,21 @@ type LooseSocket = {
 const isCommand = (name: string): name is CommandName => Object.hasOwn(commandSchemas, name);
 
 /**
- * Binds every command handler of the app to a socket (once: unknown events are answered here too): parse → handler → ack. Arguments come from the network, so
- * nothing about them is trusted: a payload that fails its schema, a missing or non-function ack, an
- * unknown event or a thrown error all end in an error ack (when there is an ack) and never in a crash.
+ * Binds every command handler of the app to a socket (once: unknown events are answered here too):
+ * rate limit → parse → handler → ack. Arguments come from the network, so nothing about them is
+ * trusted: a payload that fails its schema, a missing or non-function ack, an unknown event or a
+ * thrown error all end in an error ack (when there is an ack) and never in a crash. Storage that is
+ * away answers UNAVAILABLE (retry later), not INTERNAL.
  */
-export function bindCommands(socket: HuddleSocket, handlers: CommandHandlers, logger: Logger): void {
+export function bindCommands(
+  socket: HuddleSocket,
+  handlers: CommandHandlers,
+  logger: Logger,
+  metrics?: Pick<Metrics, 'eventsReceived' | 'commandDuration'>,
+  limit?: CommandLimit,
+): void {
   const loose = socket as unknown as LooseSocket;
+  const ip = clientIp(socket.request);
 
   for (const name of Object.keys(handlers)) {
     if (!isCommand(name)) continue;
@@ -29,6 +42,7 @@ export function bindCommands(socket: HuddleSocket, handlers: CommandHandlers, lo
   }
 
   loose.onAny((event, ...args) => {
+    metrics?.eventsReceived.inc({ event: isCommand(event) ? event : 'unknown' });
     if (isCommand(event) && handlers[event]) return;
     const ack = args.at(-1);
     if (typeof ack === 'function') {
@@ -38,23 +52,43 @@ export function bindCommands(socket: HuddleSocket, handlers: CommandHandlers, lo
 
   async function run(name: CommandName, handler: CommandHandler<CommandName>, payload: unknown, ack?: AckFn) {
     const started = performance.now();
-    let result: Ack<unknown>;
-    const parsed = commandSchemas[name].safeParse(payload);
-    if (!parsed.success) {
-      result = { ok: false, error: badRequestFrom(parsed.error).toBody() };
-    } else {
-      try {
-        result = ok(await handler(socket, parsed.data as never));
-      } catch (err) {
-        if (err instanceof AppError) {
-          result = { ok: false, error: err.toBody() };
-        } else {
-          logger.error({ err, command: name, user: socket.data.user?.id }, 'command failed');
-          result = fail(ErrorCode.Internal, 'Something went wrong on the server; nothing was changed');
-        }
-      }
-    }
-    logger.debug({ command: name, ok: result.ok, ms: performance.now() - started }, 'command');
+    const result = await outcome(name, handler, payload);
+    const ms = performance.now() - started;
+    metrics?.commandDuration.observe({ command: name, outcome: result.ok ? 'ok' : result.error.code }, ms / 1000);
+    logger.debug({ command: name, ok: result.ok, ms }, 'command');
     ack?.(result);
+  }
+
+  async function outcome(
+    name: CommandName,
+    handler: CommandHandler<CommandName>,
+    payload: unknown,
+  ): Promise<Ack<unknown>> {
+    const allowed = limit ? await limit(name, { userId: socket.data.user.id, ip }) : undefined;
+    if (allowed && !allowed.ok) {
+      const who = allowed.scope === 'user' ? 'You are' : 'Your network is';
+      const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
+      return {
+        ok: false,
+        error: {
+          code: ErrorCode.RateLimited,
+          message: `${who} sending ${allowed.commandClass} commands too fast; try again in ${seconds} s`,
+          retryAfterMs: allowed.retryAfterMs,
+        },
+      };
+    }
+    const parsed = commandSchemas[name].safeParse(payload);
+    if (!parsed.success) return { ok: false, error: badRequestFrom(parsed.error).toBody() };
+    try {
+      return ok(await handler(socket, parsed.data as never));
+    } catch (err) {
+      if (err instanceof AppError) return { ok: false, error: err.toBody() };
+      if (isStorageUnavailable(err)) {
+        logger.warn({ err, command: name }, 'storage unavailable');
+        return fail(ErrorCode.Unavailable, 'Storage is briefly unavailable; nothing was changed, try again');
+      }
+      logger.error({ err, command: name, user: socket.data.user?.id }, 'command failed');
+      return fail(ErrorCode.Internal, 'Something went wrong on the server; nothing was changed');
+    }
   }
 }

@@ -12,7 +12,7 @@ export function pomodoroFeature(pomodoro: PomodoroService): Feature {
       [Command.PomodoroSettings]: (socket, settings) =>
         pomodoro.changeSettings(socket.data.space, socket.data.user.name, settings),
     },
-    async onConnection(socket) {
+    async snapshot(socket) {
       socket.emit(ServerEvent.PomodoroState, await pomodoro.get(socket.data.space));
     },
   };

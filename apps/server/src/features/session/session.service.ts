@@ -3,21 +3,37 @@ import { ErrorCode, type PublicUser, type SessionGrant } from '@huddle/protocol'
 import type { Clock } from '../../clock.js';
 import { AppError } from '../../errors.js';
 import type { TokenSigner } from './session-token.js';
-import type { UserStore } from './user.store.js';
+import type { UserRecord, UserStore } from './user.store.js';
 
 export interface Session {
   user: PublicUser;
   space: string;
 }
 
-export function createSessionService(deps: { users: UserStore; signer: TokenSigner; clock: Clock }) {
-  const { users, signer, clock } = deps;
+export function createSessionService(deps: {
+  users: UserStore;
+  signer: TokenSigner;
+  clock: Clock;
+  /** A token is accepted until this long after it was issued. */
+  ttlMs: number;
+}) {
+  const { users, signer, clock, ttlMs } = deps;
 
   const grant = (user: PublicUser, space: string): SessionGrant => ({
     token: signer.sign({ uid: user.id, space, iat: clock.now() }),
     user,
     space,
   });
+
+  /** The user a token stands for: genuine, for that user's space, not expired and not revoked. */
+  async function holder(token: unknown): Promise<UserRecord | null> {
+    const claims = signer.verify(token);
+    if (!claims) return null;
+    if (claims.iat + ttlMs <= clock.now()) return null;
+    const user = await users.findById(claims.uid);
+    if (!user || user.space !== claims.space || claims.iat < user.sessionsValidAfter) return null;
+    return user;
+  }
 
   return {
     /**
@@ -29,8 +45,7 @@ export function createSessionService(deps: { users: UserStore; signer: TokenSign
       await users.ensureSpace(space, now);
       const existing = await users.findByName(space, name);
       if (existing) {
-        const claims = signer.verify(presentedToken);
-        if (claims?.uid === existing.id && claims.space === space) {
+        if ((await holder(presentedToken))?.id === existing.id) {
           return grant({ id: existing.id, name: existing.name }, space);
         }
         throw new AppError(ErrorCode.NameTaken, 'That name is taken in this space', 'name');
@@ -40,13 +55,27 @@ export function createSessionService(deps: { users: UserStore; signer: TokenSign
       return grant({ id: created.id, name: created.name }, space);
     },
 
-    /** The session a token stands for, or null when it is forged or its user no longer exists. */
+    /** The session a token stands for, or null when it is forged, expired, revoked or its user is gone. */
     async authenticate(token: unknown): Promise<Session | null> {
-      const claims = signer.verify(token);
-      if (!claims) return null;
-      const user = await users.findById(claims.uid);
-      if (!user || user.space !== claims.space) return null;
-      return { user: { id: user.id, name: user.name }, space: user.space };
+      const user = await holder(token);
+      return user ? { user: { id: user.id, name: user.name }, space: user.space } : null;
+    },
+
+    /** A fresh token for a session that just proved itself (sliding expiry). */
+    renew(session: Session): string {
+      return grant(session.user, session.space).token;
+    },
+
+    /**
+     * Signs the token's user out everywhere else: every token issued before now stops working (open
+     * connections are the caller's to close) and the caller gets a fresh grant. Null for a bad token.
+     */
+    async revokeOthers(token: unknown): Promise<SessionGrant | null> {
+      const user = await holder(token);
+      if (!user) return null;
+      const now = clock.now();
+      await users.revokeSessions(user.id, now);
+      return grant({ id: user.id, name: user.name }, user.space);
     },
   };
 }

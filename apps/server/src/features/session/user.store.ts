@@ -5,6 +5,8 @@ export interface UserRecord {
   space: string;
   name: string;
   createdAt: number;
+  /** Session tokens issued before this are refused (0: none revoked). */
+  sessionsValidAfter: number;
 }
 
 export interface UserStore {
@@ -13,7 +15,9 @@ export interface UserStore {
   findById(id: string): Promise<UserRecord | null>;
   findByName(space: string, name: string): Promise<UserRecord | null>;
   /** Inserts a user; returns null when the name is already taken in that space. */
-  create(user: UserRecord): Promise<UserRecord | null>;
+  create(user: Omit<UserRecord, 'sessionsValidAfter'>): Promise<UserRecord | null>;
+  /** Revokes every session token of the user issued before `at`. */
+  revokeSessions(id: string, at: number): Promise<void>;
 }
 
 /** Names collide regardless of case and Unicode width ("Ana" = "ANA" = "Ａｎａ"). */
@@ -22,13 +26,20 @@ export function nameKey(name: string): string {
 }
 
 export function createUserStore(db: Db): UserStore {
-  const toRecord = (row: { id: string; space: string; name: string; created_at: number }): UserRecord => ({
+  const toRecord = (row: {
+    id: string;
+    space: string;
+    name: string;
+    created_at: number;
+    sessions_valid_after: number;
+  }): UserRecord => ({
     id: row.id,
     space: row.space,
     name: row.name,
     createdAt: row.created_at,
+    sessionsValidAfter: row.sessions_valid_after,
   });
-  const columns = ['id', 'space', 'name', 'created_at'] as const;
+  const columns = ['id', 'space', 'name', 'created_at', 'sessions_valid_after'] as const;
 
   return {
     async ensureSpace(slug, now) {
@@ -63,7 +74,10 @@ export function createUserStore(db: Db): UserStore {
         })
         .onConflict((oc) => oc.columns(['space', 'name_key']).doNothing())
         .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1 ? user : null;
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1 ? { ...user, sessionsValidAfter: 0 } : null;
+    },
+    async revokeSessions(id, at) {
+      await db.updateTable('users').set({ sessions_valid_after: at }).where('id', '=', id).execute();
     },
   };
 }

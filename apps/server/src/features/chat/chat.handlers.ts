@@ -1,0 +1,115 @@
+import { Command, type PresenceEvent, ServerEvent } from '@huddle/protocol';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { spaceRoom, userRoom } from '../../io/rooms.js';
+import type { Feature, HuddleServer } from '../../io/types.js';
+import { createCoalescer } from '../../lib/coalescer.js';
+import { createInFlight } from '../../lib/in-flight.js';
+import { type Audience, type ChatService, conversationFor } from './chat.service.js';
+import type { AnnouncePresence, Presence } from './presence.js';
+
+/** A space hears of arrivals and departures at most this often (the first one at once). */
+export const PRESENCE_BATCH_MS = 250;
+
+/**
+ * Tells each space who joined or left. Only the changes travel (each client keeps its list), in
+ * batches: a storm of N arrivals costs each client a few messages, not N lists of up to N users.
+ */
+export function createPresenceAnnouncer(io: HuddleServer, clock: Clock, batchMs = PRESENCE_BATCH_MS) {
+  const batches = createCoalescer<PresenceEvent>({
+    intervalMs: batchMs,
+    flush(space, changes) {
+      io.to(spaceRoom(space)).emit(ServerEvent.ChatPresence, { changes: [...changes] });
+    },
+  });
+  const announce: AnnouncePresence = (space, kind, user) => batches.mark(space, { kind, user, at: clock.now() });
+  return { announce, stop: () => batches.stop() };
+}
+
+export function chatFeature(deps: {
+  io: HuddleServer;
+  chat: ChatService;
+  presence: Presence;
+  announce: AnnouncePresence;
+  clock: Clock;
+  logger: Logger;
+}): Feature {
+  const { io, chat, presence, announce, clock, logger } = deps;
+  const departures = createInFlight();
+  const rooms = (space: string, audience: Audience) =>
+    audience.kind === 'space' ? [spaceRoom(space)] : audience.userIds.map(userRoom);
+
+  return {
+    commands: {
+      [Command.ChatSend]: async (socket, payload) => {
+        const { message, audience } = await chat.send(socket.data, payload);
+        // Sent again for a retry too: the first broadcast may be what was lost. Clients drop duplicates by seq.
+        io.to(rooms(socket.data.space, audience)).emit(ServerEvent.ChatMessage, message);
+        return message;
+      },
+      [Command.ChatHistory]: (socket, query) => chat.history(socket.data, query),
+      [Command.ChatCreateChannel]: async (socket, { name }) => {
+        const { view, conversation, created } = await chat.createChannel(socket.data, name);
+        if (created) {
+          io.to(spaceRoom(socket.data.space)).emit(
+            ServerEvent.ChatConversation,
+            conversationFor(conversation, socket.data.user.id),
+          );
+        }
+        return view;
+      },
+      [Command.ChatOpenDirect]: async (socket, { userId }) => {
+        const { view, conversation, created, peerId } = await chat.openDirect(socket.data, userId);
+        if (created) {
+          io.to(userRoom(peerId)).emit(ServerEvent.ChatConversation, conversationFor(conversation, peerId));
+          socket.to(userRoom(socket.data.user.id)).emit(ServerEvent.ChatConversation, view);
+        }
+        return view;
+      },
+      [Command.ChatTyping]: async (socket, { conversationId }) => {
+        const signal = await chat.typing(socket.data, conversationId);
+        if (signal) {
+          io.to(rooms(socket.data.space, signal.audience))
+            .except(userRoom(socket.data.user.id))
+            .emit(ServerEvent.ChatTyping, signal.typing);
+        }
+        return null;
+      },
+      [Command.ChatRead]: async (socket, { conversationId, seq }) => {
+        const mark = await chat.markRead(socket.data, conversationId, seq);
+        socket.to(userRoom(socket.data.user.id)).emit(ServerEvent.ChatRead, mark);
+        return mark;
+      },
+    },
+
+    drain: () => departures.settled(),
+
+    async onConnection(socket) {
+      const { space, user } = socket.data;
+      // Setup is asynchronous: a socket that already went away must not be counted as present.
+      if (socket.disconnected) return;
+      const arrival = presence.add(space, user, socket.id);
+      socket.on('disconnect', () => {
+        departures.run(async () => {
+          try {
+            await arrival;
+            const departure = await presence.remove(space, user.id, socket.id);
+            if (departure.changed) announce(space, 'left', user);
+          } catch (err) {
+            logger.error({ err, space }, 'presence update on disconnect failed');
+          }
+        });
+      });
+
+      const arrived = await arrival;
+      if (arrived.changed && socket.connected) announce(space, 'joined', user);
+    },
+
+    async snapshot(socket) {
+      socket.emit(ServerEvent.ChatConversations, { conversations: await chat.conversations(socket.data) });
+      // The whole list, to this socket; the changes after it reach it with the space's batches.
+      const at = clock.now();
+      socket.emit(ServerEvent.ChatPresence, { users: await presence.users(socket.data.space), at });
+    },
+  };
+}

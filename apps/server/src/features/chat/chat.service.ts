@@ -1,0 +1,175 @@
+import {
+  CHAT_LIMITS,
+  type ChatHistoryPage,
+  type ChatMessage,
+  type ChatReadMark,
+  type ChatTyping,
+  type Conversation,
+  type ConversationView,
+  type chatHistorySchema,
+  type chatSendSchema,
+  DEFAULT_CHANNEL,
+  ErrorCode,
+  type PublicUser,
+} from '@huddle/protocol';
+import type { z } from 'zod';
+import type { Clock } from '../../clock.js';
+import { AppError } from '../../errors.js';
+import { memoryRateLimiters, type RateLimiters } from '../../lib/token-bucket.js';
+import type { Session } from '../session/session.service.js';
+import { type ChatStore, channelId, type StoredConversation } from './chat.store.js';
+
+/** Who receives the events of a conversation: the whole space, or the two members of a direct one. */
+export type Audience = { kind: 'space' } | { kind: 'users'; userIds: [string, string] };
+
+export interface ChatServiceDeps {
+  store: ChatStore;
+  clock: Clock;
+  /** Looks a user up by id; a direct conversation needs a peer from the same space. */
+  findUser(id: string): Promise<(PublicUser & { space: string }) | null>;
+  sendRate?: { burst: number; perSecond: number };
+  /** Where limits are kept; defaults to this process. */
+  rateLimiters?: RateLimiters;
+}
+
+const TYPING_RATE = { burst: 3, perSecond: 1 };
+
+function audienceOf(conversation: StoredConversation): Audience {
+  return conversation.kind === 'channel'
+    ? { kind: 'space' }
+    : { kind: 'users', userIds: [conversation.members[0].id, conversation.members[1].id] };
+}
+
+/** A conversation as `viewerId` sees it: a direct one is named after the other member. */
+export function conversationFor(conversation: StoredConversation, viewerId: string): Conversation {
+  if (conversation.kind === 'channel') return conversation;
+  const [a, b] = conversation.members;
+  return { id: conversation.id, kind: 'direct', peer: a.id === viewerId ? b : a, lastSeq: conversation.lastSeq };
+}
+
+const notFound = () => new AppError(ErrorCode.NotFound, 'No such conversation', 'conversationId');
+
+export function createChatService({ store, clock, findUser, sendRate, rateLimiters }: ChatServiceDeps) {
+  const limiter = rateLimiters ?? memoryRateLimiters(clock.now);
+  const sends = limiter('chat-send', {
+    burst: sendRate?.burst ?? CHAT_LIMITS.sendBurst,
+    perSecond: sendRate?.perSecond ?? CHAT_LIMITS.sendPerSecond,
+  });
+  const typings = limiter('chat-typing', TYPING_RATE);
+
+  /** The conversation if `session` may read it. Someone else's direct conversation is not found, not forbidden: its existence is private too. */
+  function readableBy(session: Session, conversation: StoredConversation | null | undefined): StoredConversation {
+    if (!conversation) throw notFound();
+    if (conversation.kind === 'direct' && !conversation.members.some((m) => m.id === session.user.id)) throw notFound();
+    return conversation;
+  }
+
+  const readable = async (session: Session, conversationId: string) =>
+    readableBy(session, await store.get(session.space, conversationId));
+
+  const view = (conversation: StoredConversation, viewerId: string, unread = 0, lastReadSeq = 0): ConversationView => ({
+    ...conversationFor(conversation, viewerId),
+    unread,
+    lastReadSeq,
+  });
+
+  return {
+    /** Every conversation the user can see (creating the space's `general` on first use). */
+    async conversations(session: Session): Promise<ConversationView[]> {
+      let rows = await store.listFor(session.space, session.user.id);
+      // Only the space's first connection writes: every later one (and a tab opening while the storage
+      // is locked for writing) just reads.
+      if (!rows.some((r) => r.conversation.id === channelId(DEFAULT_CHANNEL))) {
+        await store.ensureChannel(session.space, DEFAULT_CHANNEL, clock.now());
+        rows = await store.listFor(session.space, session.user.id);
+      }
+      return rows.map((r) => view(r.conversation, session.user.id, r.unread, r.lastReadSeq));
+    },
+
+    async createChannel(session: Session, name: string) {
+      const existing = await store.get(session.space, channelId(name));
+      if (existing) return { view: view(existing, session.user.id), conversation: existing, created: false };
+      if ((await store.countChannels(session.space)) >= CHAT_LIMITS.maxChannelsPerSpace) {
+        throw new AppError(
+          ErrorCode.Conflict,
+          `A space holds at most ${CHAT_LIMITS.maxChannelsPerSpace} channels`,
+          'name',
+        );
+      }
+      const { conversation, created } = await store.ensureChannel(session.space, name, clock.now());
+      return { view: view(conversation, session.user.id), conversation, created };
+    },
+
+    async openDirect(session: Session, peerId: string) {
+      if (peerId === session.user.id) {
+        throw new AppError(ErrorCode.BadRequest, 'A direct conversation needs someone else', 'userId');
+      }
+      const peer = await findUser(peerId);
+      if (!peer || peer.space !== session.space) {
+        throw new AppError(ErrorCode.NotFound, 'Nobody with that id is in this space', 'userId');
+      }
+      const { conversation, created } = await store.ensureDirect(session.space, session.user.id, peer.id, clock.now());
+      return { view: view(conversation, session.user.id), conversation, created, peerId: peer.id };
+    },
+
+    /** Stores a message from the session's user (the payload never names the author). */
+    async send(
+      session: Session,
+      payload: z.output<typeof chatSendSchema>,
+    ): Promise<{ message: ChatMessage; duplicate: boolean; audience: Audience }> {
+      const found = await store.getWithSent(session.space, payload.conversationId, session.user.id, payload.clientId);
+      const conversation = readableBy(session, found?.conversation);
+      // A retry of a stored message (its ack was lost) is answered, not counted against the limit.
+      if (found?.sent) return { message: found.sent, duplicate: true, audience: audienceOf(conversation) };
+      const allowed = await sends.take(session.user.id);
+      if (!allowed.ok) {
+        const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
+        throw new AppError(
+          ErrorCode.RateLimited,
+          `You are sending messages too fast; try again in ${seconds} s`,
+          undefined,
+          allowed.retryAfterMs,
+        );
+      }
+      const stored = await store.append(session.space, conversation.id, {
+        author: session.user,
+        clientId: payload.clientId,
+        text: payload.text,
+        now: clock.now(),
+      });
+      return { ...stored, audience: audienceOf(conversation) };
+    },
+
+    async history(session: Session, query: z.output<typeof chatHistorySchema>): Promise<ChatHistoryPage> {
+      const conversation = await readable(session, query.conversationId);
+      const page = await store.page(session.space, conversation.id, {
+        before: query.before,
+        after: query.after,
+        limit: query.limit ?? CHAT_LIMITS.pageSize,
+      });
+      return { conversationId: conversation.id, ...page };
+    },
+
+    /** A typing signal for the other members, or null when this user signals too often to pass on. */
+    async typing(session: Session, conversationId: string): Promise<{ typing: ChatTyping; audience: Audience } | null> {
+      const conversation = await readable(session, conversationId);
+      if (!(await typings.take(session.user.id)).ok) return null;
+      return {
+        typing: {
+          conversationId: conversation.id,
+          user: session.user,
+          expiresAt: clock.now() + CHAT_LIMITS.typingTtlMs,
+        },
+        audience: audienceOf(conversation),
+      };
+    },
+
+    async markRead(session: Session, conversationId: string, seq: number): Promise<ChatReadMark> {
+      const conversation = await readable(session, conversationId);
+      const stored = await store.markRead(session.user.id, conversation.id, Math.min(seq, conversation.lastSeq));
+      return { conversationId: conversation.id, seq: stored };
+    },
+  };
+}
+
+export type ChatService = ReturnType<typeof createChatService>;

@@ -1,0 +1,145 @@
+import {
+  CLICKER_LIMITS,
+  type ClickerBoard,
+  type ClickerFeed,
+  type ClickerItemId,
+  type ClickerPlayer,
+  type ClickerPurchase,
+  type ClickResult,
+  ErrorCode,
+  type PublicUser,
+} from '@huddle/protocol';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { AppError } from '../../errors.js';
+import { createCoalescer } from '../../lib/coalescer.js';
+import { createKeyedQueue } from '../../lib/keyed-queue.js';
+import { buy, click, initialPlayer, type PlayerState, publicPlayer } from './clicker.economy.js';
+import type { ClickerStore } from './clicker.store.js';
+
+const MAX_ATTEMPTS = 8;
+
+/** One change to a player: the new state, or `unchanged` for nothing to write. */
+type MutationStep<R> = (
+  player: PlayerState,
+  now: number,
+) => { player: PlayerState; result: R; purchase?: ClickerPurchase; unchanged?: boolean };
+
+export interface ClickerServiceDeps {
+  store: ClickerStore;
+  clock: Clock;
+  logger: Logger;
+  /** A player's game changed: for all of their tabs. */
+  onPlayer(player: ClickerPlayer): void;
+  /** The space's ranking may have changed; called a few times a second at most per space. */
+  onLeaderboard(space: string, board: ClickerBoard): void;
+  onPurchase(space: string, purchase: ClickerPurchase): void;
+}
+
+/**
+ * The server owns every economy: each change is read → apply (pure, `clicker.economy.ts`) →
+ * conditional write on `version`, retried on conflict, so two tabs never spend the same gold twice.
+ */
+export function createClickerService({
+  store,
+  clock,
+  logger,
+  onPlayer,
+  onLeaderboard,
+  onPurchase,
+}: ClickerServiceDeps) {
+  async function load(user: PublicUser, space: string): Promise<PlayerState> {
+    const found = await store.get(user.id);
+    if (found) return found;
+    await store.insertIfAbsent(initialPlayer(user, space, clock.now()));
+    const created = await store.get(user.id);
+    if (!created) throw new Error(`clicker player ${user.id} vanished after insert`);
+    return created;
+  }
+
+  async function board(space: string): Promise<ClickerBoard> {
+    const at = clock.now();
+    return { leaderboard: await store.leaderboard(space, at, CLICKER_LIMITS.leaderboardSize), at };
+  }
+
+  const leaderboards = createCoalescer({
+    intervalMs: 1000 / CLICKER_LIMITS.leaderboardUpdatesPerSecond,
+    flush: async (space) => onLeaderboard(space, await board(space)),
+    onError: (err, space) => logger.error({ err, space }, 'leaderboard update failed'),
+  });
+
+  // A command that could not start within 2 s (the one before waited on slow storage) is answered
+  // UNAVAILABLE at once: nothing queues up behind an outage, and the client's 5 s ack timeout is kept.
+  const perUser = createKeyedQueue({
+    maxWaitMs: 2000,
+    tooLate: () => new AppError(ErrorCode.Unavailable, 'The game is busy; nothing was changed, try again'),
+  });
+
+  async function mutate<R>(
+    user: PublicUser,
+    space: string,
+    step: MutationStep<R>,
+  ): Promise<{ player: PlayerState; result: R }> {
+    // One user's commands run one at a time on this node; retries only settle races with other nodes.
+    return perUser(user.id, () => attemptMutation(user, space, step));
+  }
+
+  async function attemptMutation<R>(
+    user: PublicUser,
+    space: string,
+    step: MutationStep<R>,
+  ): Promise<{ player: PlayerState; result: R }> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const current = await load(user, space);
+      const { player, result, purchase, unchanged } = step(current, clock.now());
+      // Nothing credited (an auto-clicker over its allowance): no write, no broadcast.
+      if (unchanged) return { player: current, result };
+      const next = { ...player, version: current.version + 1 };
+      if (await store.update(next, current.version, purchase)) {
+        onPlayer(publicPlayer(next));
+        leaderboards.mark(space, 'all');
+        if (purchase) onPurchase(space, purchase);
+        return { player: next, result };
+      }
+    }
+    throw new AppError(ErrorCode.Conflict, 'Your game is changing too fast; try again');
+  }
+
+  return {
+    async player(user: PublicUser, space: string): Promise<ClickerPlayer> {
+      return publicPlayer(await load(user, space));
+    },
+
+    board,
+
+    async feed(space: string): Promise<ClickerFeed> {
+      return { purchases: await store.recentPurchases(space, CLICKER_LIMITS.feedSize) };
+    },
+
+    async click(user: PublicUser, space: string, count: number): Promise<ClickResult> {
+      const { player, result } = await mutate(user, space, (current, now) => {
+        const r = click(current, count, now);
+        return {
+          player: r.player,
+          result: { credited: r.credited, discarded: r.discarded },
+          unchanged: r.credited === 0,
+        };
+      });
+      return { ...result, player: publicPlayer(player) };
+    },
+
+    async buy(user: PublicUser, space: string, item: ClickerItemId): Promise<ClickerPlayer> {
+      const { player } = await mutate(user, space, (current, now) => {
+        const r = buy(current, item, now);
+        return { player: r.player, result: null, purchase: { user, item, price: r.price, at: now } };
+      });
+      return publicPlayer(player);
+    },
+
+    stop(): Promise<void> {
+      return leaderboards.stop();
+    },
+  };
+}
+
+export type ClickerService = ReturnType<typeof createClickerService>;

@@ -1,0 +1,178 @@
+import {
+  DEFAULT_SENSOR_ID,
+  ErrorCode,
+  type readingInputSchema,
+  SENSOR_LIMITS,
+  SENSOR_RANGES,
+  type SensorBoard,
+  type SensorHistory,
+  type SensorIngestToken,
+  type SensorRange,
+  type SensorReading,
+  type SensorSummary,
+  type SensorThresholds,
+} from '@huddle/protocol';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Clock } from '../../clock.js';
+import { AppError } from '../../errors.js';
+import { createCoalescer } from '../../lib/coalescer.js';
+import { sameSecret } from '../../lib/same-secret.js';
+import { memoryRateLimiters, type RateLimiters } from '../../lib/token-bucket.js';
+import { randomReadings, statsOf, statusOf } from './sensor.logic.js';
+import type { SensorStore } from './sensor.store.js';
+
+export interface SensorServiceDeps {
+  store: SensorStore;
+  clock: Clock;
+  logger: Logger;
+  /** One sensor changed; called at most `SENSOR_LIMITS.updatesPerSecond` times a second per space. */
+  onUpdate(space: string, summary: SensorSummary): void;
+  /** The thresholds changed: every status was evaluated again. */
+  onBoard(space: string, board: SensorBoard): void;
+  /** Ingest requests per space: a burst, then a steady rate. */
+  ingestRate?: { burst: number; perSecond: number };
+  /** Where limits are kept; defaults to this process. */
+  rateLimiters?: RateLimiters;
+}
+
+const RANDOM_RATE = { burst: 5, perSecond: 2 };
+const DEFAULT_INGEST_RATE = { burst: 20, perSecond: 10 };
+
+export const ingestPath = (space: string) => `/api/spaces/${space}/sensors/{sensorId}/readings`;
+
+export function createSensorService(deps: SensorServiceDeps) {
+  const { store, clock, logger, onUpdate, onBoard, ingestRate } = deps;
+  const limiter = deps.rateLimiters ?? memoryRateLimiters(clock.now);
+  const randomPresses = limiter('sensor-random', RANDOM_RATE);
+  const ingests = limiter('sensor-ingest', ingestRate ?? DEFAULT_INGEST_RATE);
+
+  async function summary(space: string, sensorId: string, thresholds: SensorThresholds, total: number) {
+    const latest = await store.latest(space, sensorId, SENSOR_LIMITS.latestCount);
+    return { sensorId, latest, stats: statsOf(latest), status: statusOf(latest[0], thresholds), total };
+  }
+
+  async function board(space: string): Promise<SensorBoard> {
+    const [{ thresholds }, sensors] = await Promise.all([store.settings(space), store.sensors(space)]);
+    return {
+      thresholds,
+      sensors: await Promise.all(sensors.map((s) => summary(space, s.sensorId, thresholds, s.total))),
+    };
+  }
+
+  // Summaries are read back from storage at flush time, so whatever arrived in between is counted exactly.
+  const updates = createCoalescer({
+    intervalMs: 1000 / SENSOR_LIMITS.updatesPerSecond,
+    flush: async (space, sensorIds) => {
+      const [{ thresholds }, sensors] = await Promise.all([store.settings(space), store.sensors(space)]);
+      for (const info of sensors) {
+        if (sensorIds.has(info.sensorId)) onUpdate(space, await summary(space, info.sensorId, thresholds, info.total));
+      }
+    },
+    onError: (err, space) => logger.error({ err, space }, 'sensor update failed'),
+  });
+
+  async function save(space: string, sensorId: string, readings: SensorReading[]) {
+    if (!(await store.append(space, sensorId, readings, clock.now()))) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        `A space has at most ${SENSOR_LIMITS.maxSensorsPerSpace} sensors; reuse a sensor id`,
+        'sensorId',
+      );
+    }
+    updates.mark(space, sensorId);
+  }
+
+  return {
+    board,
+
+    /** Readings from a device: times default to arrival; a time too far in the future is refused. */
+    async ingest(
+      space: string,
+      sensorId: string,
+      inputs: z.output<typeof readingInputSchema>[],
+      batch: boolean,
+    ): Promise<number> {
+      const taken = await ingests.take(space);
+      if (!taken.ok) {
+        throw new AppError(
+          ErrorCode.RateLimited,
+          'Too many requests for this space; slow down and batch readings',
+          undefined,
+          taken.retryAfterMs,
+        );
+      }
+      const now = clock.now();
+      const readings = inputs.map((r, i): SensorReading => {
+        const at = r.at ?? now;
+        if (at > now + SENSOR_LIMITS.maxFutureSkewMs) {
+          throw new AppError(
+            ErrorCode.BadRequest,
+            'The reading time is in the future',
+            batch ? `readings.${i}.at` : 'at',
+          );
+        }
+        return { sensorId, humidity: r.humidity, temperature: r.temperature, at };
+      });
+      await save(space, sensorId, readings);
+      return readings.length;
+    },
+
+    async random(space: string, userId: string, sensorId: string | undefined, count: number) {
+      const taken = await randomPresses.take(userId);
+      if (!taken.ok) {
+        throw new AppError(
+          ErrorCode.RateLimited,
+          'Easy there: a few random readings a second is plenty',
+          undefined,
+          taken.retryAfterMs,
+        );
+      }
+      const id = sensorId ?? DEFAULT_SENSOR_ID;
+      const [previous] = await store.latest(space, id, 1);
+      const readings = randomReadings(id, previous, count, clock.now());
+      await save(space, id, readings);
+      return { stored: readings.length };
+    },
+
+    async setThresholds(space: string, thresholds: SensorThresholds): Promise<SensorThresholds> {
+      await store.setThresholds(space, thresholds);
+      onBoard(space, await board(space));
+      return thresholds;
+    },
+
+    async history(space: string, sensorId: string, range: SensorRange): Promise<SensorHistory> {
+      const to = clock.now();
+      const from = to - SENSOR_RANGES[range];
+      const { points, bucketMs } = await store.range(space, sensorId, from, to, SENSOR_LIMITS.maxChartPoints);
+      return { sensorId, range, from, to, bucketMs, points };
+    },
+
+    async token(space: string): Promise<SensorIngestToken> {
+      return { token: (await store.settings(space)).ingestToken, ingestPath: ingestPath(space) };
+    },
+
+    async rotateToken(space: string): Promise<SensorIngestToken> {
+      return { token: await store.rotateToken(space), ingestPath: ingestPath(space) };
+    },
+
+    /** True when `presented` is the space's current ingest token (compared in constant time). */
+    async checkIngestToken(space: string, presented: string | undefined): Promise<boolean> {
+      if (!presented) return false;
+      const token = await store.ingestToken(space);
+      return token !== null && sameSecret(token, presented);
+    },
+
+    /** Every reading of a sensor in the range ending now, oldest first. */
+    export(space: string, sensorId: string, range: SensorRange) {
+      const to = clock.now();
+      return store.export(space, sensorId, to - SENSOR_RANGES[range], to);
+    },
+
+    stop(): Promise<void> {
+      return updates.stop();
+    },
+  };
+}
+
+export type SensorService = ReturnType<typeof createSensorService>;

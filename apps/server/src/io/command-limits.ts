@@ -1,0 +1,93 @@
+import type { CommandName } from '@huddle/protocol';
+import type { RateLimiter, RateLimiters } from '../lib/token-bucket.js';
+
+/** Commands limited together: a flood of one kind never eats the allowance of another. */
+export type CommandClass = 'clock' | 'read' | 'chat' | 'signal' | 'pomodoro' | 'sensor' | 'clicker';
+
+export const COMMAND_CLASS: Record<CommandName, CommandClass> = {
+  'clock:sync': 'clock',
+  'chat:history': 'read',
+  'sensor:history': 'read',
+  'chat:send': 'chat',
+  'chat:create-channel': 'chat',
+  'chat:open-direct': 'chat',
+  'chat:typing': 'signal',
+  'chat:read': 'signal',
+  'pomodoro:press': 'pomodoro',
+  'pomodoro:pause': 'pomodoro',
+  'pomodoro:resume': 'pomodoro',
+  'pomodoro:reset': 'pomodoro',
+  'pomodoro:settings': 'pomodoro',
+  'sensor:random': 'sensor',
+  'sensor:thresholds': 'sensor',
+  'sensor:token': 'sensor',
+  'sensor:rotate-token': 'sensor',
+  'clicker:click': 'clicker',
+  'clicker:buy': 'clicker',
+};
+
+export interface Rate {
+  burst: number;
+  perSecond: number;
+}
+
+/**
+ * Per user (every tab and node of that user together): a burst, then a steady rate, well above what the
+ * web app sends (clicks are batched 4 times a second, typing is throttled, history pages on scroll).
+ * The chat send limit of the chat service (CHAT_SEND_*) applies on top of the `chat` class.
+ */
+export const COMMAND_RATES: Record<CommandClass, Rate> = {
+  clock: { burst: 10, perSecond: 1 },
+  read: { burst: 30, perSecond: 5 },
+  chat: { burst: 10, perSecond: 4 },
+  signal: { burst: 20, perSecond: 5 },
+  pomodoro: { burst: 10, perSecond: 2 },
+  sensor: { burst: 10, perSecond: 2 },
+  clicker: { burst: 20, perSecond: 10 },
+};
+
+/** One client address (an office behind one NAT holds many users) gets this many users' worth. */
+export const PER_IP_FACTOR = 20;
+
+export type CommandLimit = (
+  name: CommandName,
+  who: { userId: string; ip: string },
+) => Promise<{ ok: true } | { ok: false; retryAfterMs: number; scope: 'user' | 'address'; commandClass: CommandClass }>;
+
+const scaled = (rate: Rate, factor: number): Rate => ({
+  burst: Math.max(1, Math.round(rate.burst * factor)),
+  perSecond: rate.perSecond * factor,
+});
+
+/**
+ * The per-user and per-address limit of every command class. The user's bucket is taken first, so a
+ * refused user does not spend their address's allowance. A limiter that fails (Redis away) lets the
+ * command through: a limit is protection, never a reason to refuse a well-behaved user.
+ */
+export function createCommandLimit(
+  limiters: RateLimiters,
+  scale: number,
+  onLimiterError: (err: unknown) => void,
+): CommandLimit {
+  const byClass = new Map<CommandClass, { user: RateLimiter; ip: RateLimiter }>();
+  for (const [commandClass, rate] of Object.entries(COMMAND_RATES) as [CommandClass, Rate][]) {
+    byClass.set(commandClass, {
+      user: limiters(`cmd-${commandClass}-user`, scaled(rate, scale)),
+      ip: limiters(`cmd-${commandClass}-ip`, scaled(rate, scale * PER_IP_FACTOR)),
+    });
+  }
+  return async (name, { userId, ip }) => {
+    const commandClass = COMMAND_CLASS[name];
+    const limit = byClass.get(commandClass);
+    if (!limit) return { ok: true };
+    try {
+      const user = await limit.user.take(userId);
+      if (!user.ok) return { ok: false, retryAfterMs: user.retryAfterMs, scope: 'user', commandClass };
+      const address = await limit.ip.take(ip);
+      if (!address.ok) return { ok: false, retryAfterMs: address.retryAfterMs, scope: 'address', commandClass };
+    } catch (err) {
+      onLimiterError(err);
+    }
+    return { ok: true };
+  };
+}

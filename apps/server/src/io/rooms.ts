@@ -1,0 +1,9 @@
+/** Socket.IO room holding every socket of a space. */
+export function spaceRoom(space: string): `space:${string}` {
+  return `space:${space}`;
+}
+
+/** Socket.IO room holding every tab of one user (user ids are unique across spaces). */
+export function userRoom(userId: string): `user:${string}` {
+  return `user:${userId}`;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { createTokenBuckets } from './token-bucket.js';
+
+function bucketsAt(start = 1_000_000) {
+  let t = start;
+  const buckets = createTokenBuckets({ burst: 5, perSecond: 2, now: () => t });
+  const advance = (ms: number) => {
+    t += ms;
+  };
+  return { buckets, advance };
+}
+
+describe('token buckets', () => {
+  it('allows a burst, then refuses with the time until the next token', () => {
+    const { buckets } = bucketsAt();
+    for (let i = 0; i < 5; i += 1) expect(buckets.take('ana')).toEqual({ ok: true });
+    expect(buckets.take('ana')).toEqual({ ok: false, retryAfterMs: 500 });
+  });
+
+  it('refills at the steady rate and never above the burst', () => {
+    const { buckets, advance } = bucketsAt();
+    for (let i = 0; i < 5; i += 1) buckets.take('ana');
+    advance(500);
+    expect(buckets.take('ana').ok).toBe(true);
+    expect(buckets.take('ana').ok).toBe(false);
+    advance(60_000);
+    for (let i = 0; i < 5; i += 1) expect(buckets.take('ana').ok).toBe(true);
+    expect(buckets.take('ana').ok).toBe(false);
+  });
+
+  it('keeps keys apart', () => {
+    const { buckets } = bucketsAt();
+    for (let i = 0; i < 5; i += 1) buckets.take('ana');
+    expect(buckets.take('ana').ok).toBe(false);
+    expect(buckets.take('bo').ok).toBe(true);
+  });
+
+  it('forgets idle keys when it holds too many, and still limits busy ones', () => {
+    let t = 0;
+    const buckets = createTokenBuckets({ burst: 1, perSecond: 1, now: () => t, maxKeys: 2 });
+    buckets.take('a');
+    buckets.take('b');
+    t += 5_000;
+    buckets.take('busy');
+    expect(buckets.take('busy').ok).toBe(false);
+  });
+});

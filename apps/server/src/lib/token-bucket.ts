@@ -1,0 +1,58 @@
+export interface TokenBucketOptions {
+  /** Tokens a full bucket holds: how many actions may come at once. */
+  burst: number;
+  /** Tokens added back per second. */
+  perSecond: number;
+  now: () => number;
+  /** Idle keys are forgotten once this many are held (a full bucket carries no information). */
+  maxKeys?: number;
+}
+
+export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };
+
+/**
+ * One token bucket per key, in memory: a burst of `burst` actions, then `perSecond` a second.
+ * Written here rather than taken from a library for exact burst-then-rate semantics and an
+ * injected clock; limits are per server node.
+ */
+export function createTokenBuckets({ burst, perSecond, now, maxKeys = 10_000 }: TokenBucketOptions) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const refill = (bucket: { tokens: number; at: number }, t: number) =>
+    Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * perSecond);
+
+  function forgetFullBuckets(t: number) {
+    for (const [key, bucket] of buckets) if (refill(bucket, t) >= burst) buckets.delete(key);
+  }
+
+  return {
+    take(key: string): TakeResult {
+      const t = now();
+      const held = buckets.get(key);
+      const tokens = held ? refill(held, t) : burst;
+      if (tokens < 1) {
+        return { ok: false, retryAfterMs: Math.ceil(((1 - tokens) / perSecond) * 1000) };
+      }
+      if (!held && buckets.size >= maxKeys) forgetFullBuckets(t);
+      buckets.set(key, { tokens: tokens - 1, at: t });
+      return { ok: true };
+    },
+  };
+}
+
+export type TokenBuckets = ReturnType<typeof createTokenBuckets>;
+
+/** A named limit shared by whoever holds the same limiter: one node, or every node through Redis. */
+export interface RateLimiter {
+  take(key: string): Promise<TakeResult>;
+}
+
+/** Makes the limiter of one rule (`name` keeps rules apart, e.g. "chat-send"). */
+export type RateLimiters = (name: string, rate: { burst: number; perSecond: number }) => RateLimiter;
+
+/** Limits held in this process, on the injected clock. */
+export function memoryRateLimiters(now: () => number): RateLimiters {
+  return (_name, rate) => {
+    const buckets = createTokenBuckets({ ...rate, now });
+    return { take: async (key) => buckets.take(key) };
+  };
+}
