@@ -4,20 +4,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   type Ack,
+  applyPresence,
+  CHAT_LIMITS,
+  type ChatPresence,
   type ClientToServerEvents,
   type CommandName,
   type CommandPayload,
   type CommandResults,
   DEFAULT_POMODORO_SETTINGS,
+  EMPTY_PRESENCE,
   type PomodoroSnapshot,
   PROTOCOL_VERSION,
+  type PresenceEvent,
   ServerEvent,
   type ServerToClientEvents,
   type SessionGrant,
 } from '@huddle/protocol';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Config } from '../src/config.js';
+import { type Db, openDatabase } from '../src/db/database.js';
 import { type RunningHuddle, startHuddle } from '../src/server.js';
 
 export type TestClient = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -39,6 +46,15 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: process.env.LOG_LEVEL ?? 'silent',
     webDist: undefined,
     pomodoroDefaults: DEFAULT_POMODORO_SETTINGS,
+    redis: undefined,
+    nodeId: `test-${process.pid}`,
+    heartbeat: { intervalMs: 25_000, timeoutMs: 20_000 },
+    chatSendRate: { burst: CHAT_LIMITS.sendBurst, perSecond: CHAT_LIMITS.sendPerSecond },
+    sessionTtlMs: 30 * 24 * 3_600_000,
+    maxConnectionsPerIp: 1000,
+    // Feature tests send bursts (every malformed payload in a row, hundreds of messages); the limits
+    // themselves are tested at scale 1 (reliability suite) and the e2e suite runs the app at scale 1.
+    rateLimitScale: 100,
     ...overrides,
   };
 }
@@ -139,10 +155,205 @@ export async function createPgDatabase(): Promise<{ url: string; drop(): Promise
       const client = new pg.Client({ connectionString: PG_ADMIN_URL });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // A pool that has just ended may still be closing its sockets: wait for them rather than
+        // terminate them (a terminated client raises an error nobody listens to any more).
+        for (let attempt = 0; ; attempt += 1) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${name}`);
+            return;
+          } catch (err) {
+            if ((err as { code?: string }).code !== '55006' || attempt >= 50) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
       } finally {
         await client.end();
       }
     },
+  };
+}
+
+export interface StorageBackend {
+  name: string;
+  open(): Promise<{ db: Db; reopen(): Promise<Db>; cleanup(): Promise<void> }>;
+}
+
+// The same suite runs against both storage backends: what passes on SQLite must pass on PostgreSQL.
+export const storageBackends: StorageBackend[] = [
+  {
+    name: 'SQLite',
+    async open() {
+      const dir = tempDir();
+      const { db } = await openDatabase({ dataDir: dir.dir });
+      return {
+        db,
+        reopen: async () => (await openDatabase({ dataDir: dir.dir })).db,
+        cleanup: async () => dir.remove(),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    async open() {
+      const pg = await createPgDatabase();
+      const { db } = await openDatabase({ dataDir: '', databaseUrl: pg.url });
+      return {
+        db,
+        reopen: async () => (await openDatabase({ dataDir: '', databaseUrl: pg.url })).db,
+        cleanup: () => pg.drop(),
+      };
+    },
+  },
+];
+
+type EventArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
+
+/**
+ * Every server event a client receives, recorded from before it connects, so a test can wait for an
+ * event that may already have arrived: `next` returns the oldest matching event not yet taken.
+ */
+export function recordEvents(socket: TestClient) {
+  const log: { event: string; payload: unknown; taken: boolean }[] = [];
+  const waiters = new Set<() => void>();
+  socket.onAny((event: string, payload: unknown) => {
+    log.push({ event, payload, taken: false });
+    for (const wake of waiters) wake();
+  });
+
+  return {
+    next<E extends keyof ServerToClientEvents>(
+      event: E,
+      predicate: (payload: EventArgs<E>) => boolean = () => true,
+      timeoutMs = 5000,
+    ): Promise<EventArgs<E>> {
+      const find = () => {
+        const entry = log.find((e) => !e.taken && e.event === event && predicate(e.payload as EventArgs<E>));
+        if (entry) entry.taken = true;
+        return entry;
+      };
+      const found = find();
+      if (found) return Promise.resolve(found.payload as EventArgs<E>);
+      return new Promise((resolve, reject) => {
+        const wake = () => {
+          const entry = find();
+          if (!entry) return;
+          waiters.delete(wake);
+          clearTimeout(timer);
+          resolve(entry.payload as EventArgs<E>);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          reject(new Error(`no matching ${event} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(wake);
+      });
+    },
+    /** How many events of this kind (and matching) arrived so far, taken or not. */
+    count<E extends keyof ServerToClientEvents>(event: E, predicate: (payload: EventArgs<E>) => boolean = () => true) {
+      return log.filter((e) => e.event === event && predicate(e.payload as EventArgs<E>)).length;
+    },
+    /** Every presence change received so far, in order, flattened out of its batches. */
+    presenceChanges(): PresenceEvent[] {
+      return log.flatMap(({ event, payload }) =>
+        event === ServerEvent.ChatPresence && 'changes' in (payload as ChatPresence)
+          ? (payload as { changes: PresenceEvent[] }).changes
+          : [],
+      );
+    },
+    /** Who the client's list shows now: every presence event so far, applied as the web app does. */
+    presenceNames(): string[] {
+      let list = EMPTY_PRESENCE;
+      for (const { event, payload } of log) {
+        if (event === ServerEvent.ChatPresence) list = applyPresence(list, payload as ChatPresence);
+      }
+      return list.users.map((u) => u.name);
+    },
+  };
+}
+
+export type EventLog = ReturnType<typeof recordEvents>;
+
+/** Waits for a presence batch with a change that matches, and returns that change. */
+export async function nextPresenceChange(
+  events: EventLog,
+  match: (change: PresenceEvent) => boolean,
+  timeoutMs?: number,
+): Promise<PresenceEvent> {
+  const batch = await events.next(ServerEvent.ChatPresence, (p) => 'changes' in p && p.changes.some(match), timeoutMs);
+  const change = 'changes' in batch ? batch.changes.find(match) : undefined;
+  if (!change) throw new Error('unreachable: the batch was chosen for this change');
+  return change;
+}
+
+/**
+ * A connected client that records every event from its first packet on; `watch` adds listeners of its
+ * own before that packet too.
+ */
+export async function connectRecorded(
+  baseUrl: string,
+  token: string,
+  watch: (socket: TestClient) => void = () => {},
+): Promise<{ socket: TestClient; events: EventLog }> {
+  const socket: TestClient = io(baseUrl, {
+    auth: { token, protocolVersion: PROTOCOL_VERSION },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  const events = recordEvents(socket);
+  watch(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  return { socket, events };
+}
+
+/**
+ * Servers and clients a test file starts, all stopped after each test: `start` a server, `track` a
+ * client socket so it is disconnected.
+ */
+export function useTestServers() {
+  const running: RunningHuddle[] = [];
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.disconnect();
+    for (const s of running.splice(0)) await s.stop();
+  });
+  return {
+    async start(overrides: Partial<Config> = {}): Promise<RunningHuddle> {
+      const s = await startTestServer(overrides);
+      running.push(s);
+      return s;
+    },
+    track<T extends { socket: TestClient }>(tab: T): T {
+      clients.push(tab.socket);
+      return tab;
+    },
+  };
+}
+
+/**
+ * Opens `backend` once for a suite and closes and removes it afterwards. Read `storage.db` inside
+ * tests and hooks (it exists once the suite has started).
+ */
+export function useStorage(backend: StorageBackend) {
+  let handle: Awaited<ReturnType<StorageBackend['open']>> | undefined;
+  const opened = () => {
+    if (!handle) throw new Error(`${backend.name} storage is not open yet`);
+    return handle;
+  };
+  beforeAll(async () => {
+    handle = await backend.open();
+  });
+  afterAll(async () => {
+    await opened().db.destroy();
+    await opened().cleanup();
+  });
+  return {
+    get db(): Db {
+      return opened().db;
+    },
+    reopen: () => opened().reopen(),
   };
 }

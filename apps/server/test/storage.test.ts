@@ -1,45 +1,12 @@
 import { DEFAULT_POMODORO_SETTINGS, type PomodoroSettings, PomodoroState } from '@huddle/protocol';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../src/db/database.js';
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../src/db/database.js';
 import { initialPomodoro, type Pomodoro, press } from '../src/features/pomodoro/pomodoro.machine.js';
 import { createPomodoroService } from '../src/features/pomodoro/pomodoro.service.js';
 import { createPomodoroStore } from '../src/features/pomodoro/pomodoro.store.js';
 import { createUserStore } from '../src/features/session/user.store.js';
-import { createPgDatabase, tempDir } from './helpers.js';
-
-interface Backend {
-  name: string;
-  open(): Promise<{ db: Db; reopen(): Promise<Db>; cleanup(): Promise<void> }>;
-}
-
-// The same suite runs against both storage backends: what passes on SQLite must pass on PostgreSQL.
-const backends: Backend[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const dir = tempDir();
-      const { db } = await openDatabase({ dataDir: dir.dir });
-      return {
-        db,
-        reopen: async () => (await openDatabase({ dataDir: dir.dir })).db,
-        cleanup: async () => dir.remove(),
-      };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const pg = await createPgDatabase();
-      const { db } = await openDatabase({ dataDir: '', databaseUrl: pg.url });
-      return {
-        db,
-        reopen: async () => (await openDatabase({ dataDir: '', databaseUrl: pg.url })).db,
-        cleanup: () => pg.drop(),
-      };
-    },
-  },
-];
+import { storageBackends, useStorage } from './helpers.js';
 
 /** A pomodoro service on `db`, as one server process would run it. */
 function serviceOn(db: Db, defaults: PomodoroSettings, onChange: (p: Pomodoro) => void) {
@@ -52,27 +19,17 @@ function serviceOn(db: Db, defaults: PomodoroSettings, onChange: (p: Pomodoro) =
   });
 }
 
-describe.each(backends)('storage on $name', (backend) => {
-  let db: Db;
-  let handle: Awaited<ReturnType<Backend['open']>>;
+describe.each(storageBackends)('storage on $name', (backend) => {
+  const storage = useStorage(backend);
   const T0 = 1_800_000_000_000;
 
-  beforeAll(async () => {
-    handle = await backend.open();
-    db = handle.db;
-  });
-  afterAll(async () => {
-    await db.destroy();
-    await handle.cleanup();
-  });
-
   it('migrations are idempotent: reopening an existing database works', async () => {
-    const again = await handle.reopen();
+    const again = await storage.reopen();
     await again.destroy();
   });
 
   it('users: unique names per space regardless of case, same name allowed in another space', async () => {
-    const users = createUserStore(db);
+    const users = createUserStore(storage.db);
     await users.ensureSpace('alpha', T0);
     await users.ensureSpace('alpha', T0 + 1);
     await users.ensureSpace('beta', T0);
@@ -81,14 +38,20 @@ describe.each(backends)('storage on $name', (backend) => {
     expect(await users.create({ id: 'u-ana2', space: 'alpha', name: 'ANA', createdAt: T0 })).toBeNull();
     expect(await users.create({ id: 'u-ana3', space: 'alpha', name: 'Ａｎａ', createdAt: T0 })).toBeNull();
     expect(await users.create({ id: 'u-ana4', space: 'beta', name: 'Ana', createdAt: T0 })).not.toBeNull();
-    expect(await users.findByName('alpha', 'ana')).toEqual({ id: 'u-ana', space: 'alpha', name: 'Ana', createdAt: T0 });
+    expect(await users.findByName('alpha', 'ana')).toEqual({
+      id: 'u-ana',
+      space: 'alpha',
+      name: 'Ana',
+      createdAt: T0,
+      sessionsValidAfter: 0,
+    });
     expect(await users.findById('u-ana4')).toMatchObject({ space: 'beta' });
     expect(await users.findById('nobody')).toBeNull();
   });
 
   it('pomodoro: round-trips every field, including large epoch deadlines', async () => {
-    await createUserStore(db).ensureSpace('round', T0);
-    const store = createPomodoroStore(db, () => T0);
+    await createUserStore(storage.db).ensureSpace('round', T0);
+    const store = createPomodoroStore(storage.db, () => T0);
     const start = initialPomodoro('round', DEFAULT_POMODORO_SETTINGS);
     await store.insertIfAbsent(start);
     await store.insertIfAbsent({ ...start, completedPomodoros: 99 });
@@ -102,8 +65,8 @@ describe.each(backends)('storage on $name', (backend) => {
   });
 
   it('pomodoro: a write against a stale version is refused', async () => {
-    await createUserStore(db).ensureSpace('stale', T0);
-    const store = createPomodoroStore(db, () => T0);
+    await createUserStore(storage.db).ensureSpace('stale', T0);
+    const store = createPomodoroStore(storage.db, () => T0);
     const start = initialPomodoro('stale', DEFAULT_POMODORO_SETTINGS);
     await store.insertIfAbsent(start);
     expect(await store.update(press(start, T0, 'Ana'), 0)).toBe(true);
@@ -112,9 +75,9 @@ describe.each(backends)('storage on $name', (backend) => {
   });
 
   it('concurrent presses from two services on one database make one transition', async () => {
-    await createUserStore(db).ensureSpace('race', T0);
+    await createUserStore(storage.db).ensureSpace('race', T0);
     const changes: number[] = [];
-    const make = () => serviceOn(db, DEFAULT_POMODORO_SETTINGS, (p) => changes.push(p.version));
+    const make = () => serviceOn(storage.db, DEFAULT_POMODORO_SETTINGS, (p) => changes.push(p.version));
     const [a, b] = [make(), make()];
     await a.get('race');
     const results = await Promise.allSettled([a.press('race', 'Ana'), b.press('race', 'Bo')]);
@@ -129,10 +92,10 @@ describe.each(backends)('storage on $name', (backend) => {
   });
 
   it('a deadline armed in two services is applied exactly once', async () => {
-    await createUserStore(db).ensureSpace('once', T0);
+    await createUserStore(storage.db).ensureSpace('once', T0);
     const applied: number[] = [];
     const make = () =>
-      serviceOn(db, { ...DEFAULT_POMODORO_SETTINGS, workSeconds: 1 }, (p) => {
+      serviceOn(storage.db, { ...DEFAULT_POMODORO_SETTINGS, workSeconds: 1 }, (p) => {
         if (p.state === PomodoroState.BREAK_ALARM) applied.push(p.version);
       });
     const [a, b] = [make(), make()];

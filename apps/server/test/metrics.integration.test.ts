@@ -1,0 +1,53 @@
+import { Command, ServerEvent } from '@huddle/protocol';
+import { describe, expect, it } from 'vitest';
+import { connectRecorded, join, send, sendRaw, uniqueSpace, useTestServers } from './helpers.js';
+
+const servers = useTestServers();
+
+function sample(metrics: string, name: string): number {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : Number.NaN;
+}
+
+describe('/metrics', () => {
+  it('counts sockets, events in and out, ack latency and storage queries in Prometheus format', async () => {
+    const { url } = await servers.start();
+    const grant = await join(url, uniqueSpace(), 'Ana');
+    const ana = servers.track(await connectRecorded(url, grant.token));
+    await ana.events.next(ServerEvent.ChatPresence);
+    await send(ana.socket, Command.ChatSend, { conversationId: 'c:general', clientId: 'metrics-1', text: 'hi' });
+    await sendRaw(ana.socket, 'no:such-command', {});
+
+    const res = await fetch(`${url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(sample(text, 'huddle_connected_sockets')).toBe(1);
+    expect(sample(text, 'huddle_events_received_total{event="chat:send"}')).toBe(1);
+    expect(sample(text, 'huddle_events_received_total{event="unknown"}')).toBe(1);
+    expect(sample(text, 'huddle_events_emitted_total{event="chat:message"}')).toBe(1);
+    expect(sample(text, 'huddle_command_duration_seconds_count{command="chat:send",outcome="ok"}')).toBe(1);
+    expect(sample(text, 'huddle_storage_query_duration_seconds_count{kind="insert",outcome="query"}')).toBeGreaterThan(
+      0,
+    );
+    expect(sample(text, 'huddle_adapter_errors_total')).toBe(0);
+    expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('answers only the METRICS_TOKEN bearer when one is set', async () => {
+    const token = 'metrics-token-0123456789';
+    const { url } = await servers.start({ metricsToken: token });
+    const scrape = (authorization?: string) =>
+      fetch(`${url}/metrics`, authorization ? { headers: { authorization } } : {});
+
+    const anonymous = await scrape();
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(await anonymous.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    expect((await scrape('Bearer wrong-token-0123456789')).status).toBe(401);
+    expect((await scrape(`Basic ${token}`)).status).toBe(401);
+
+    const allowed = await scrape(`Bearer ${token}`);
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain('huddle_connected_sockets');
+  });
+});

@@ -1,0 +1,55 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const SERVER_DIR = path.resolve(import.meta.dirname, '..');
+
+export interface NodeProcess {
+  url: string;
+  /** SIGKILL: the node dies without a word, like a crashed machine. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the server from source as its own process (tsx), as one node of a cluster. */
+export async function startNodeProcess(env: Record<string, string>): Promise<NodeProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
+    cwd: SERVER_DIR,
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // A node never outlives the test process, whatever ends it (a timed-out test, a crash).
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.off('exit', orphanGuard));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('node did not start in 30 s'));
+    }, 30_000);
+    child.once('exit', (code) => reject(new Error(`node exited with ${code}`)));
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      try {
+        const log = JSON.parse(line) as { msg?: string; url?: string };
+        if (log.msg === 'huddle listening' && log.url) {
+          clearTimeout(timer);
+          // Later logs are drained unread: parsing them would cost the test process under load.
+          lines.close();
+          child.stdout?.resume();
+          resolve(log.url);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+  });
+  const end = (signal: NodeJS.Signals) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill(signal);
+        });
+  return { url, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}

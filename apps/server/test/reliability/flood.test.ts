@@ -1,0 +1,307 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  type Ack,
+  type CommandName,
+  PROTOCOL_VERSION,
+  type SensorIngestToken,
+  ServerEvent,
+  type SessionGrant,
+} from '@huddle/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_RATES } from '../../src/http/rate-limit.js';
+import { COMMAND_CLASS, COMMAND_RATES, PER_IP_FACTOR } from '../../src/io/command-limits.js';
+import { tempDir, uniqueSpace } from '../helpers.js';
+import { type NodeProcess, startNodeProcess } from '../node-process.js';
+import { percentile, recordSection, soak } from './report.js';
+
+// One server process; ten well-behaved users (each from an address of their own) measure their ack
+// latency, first alone, then while a hostile member of the same space floods every command class and
+// the HTTP API at 10× their limits from a third process.
+const FACTOR = 10;
+const BASELINE_MS = soak(30_000, 60_000);
+const FLOOD_MS = soak(60_000, 300_000);
+const USERS = 10;
+const MAX_CONNECTIONS_PER_IP = 40;
+/** Below this, p99 differences are timer and scheduling noise on a shared 2-core machine. */
+const NOISE_FLOOR_MS = 5;
+
+const data = tempDir('huddle-flood-');
+let server: NodeProcess;
+const space = uniqueSpace('flood');
+const figures: Record<string, string | number> = {};
+const notes: string[] = [];
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  server = await startNodeProcess({
+    DATA_DIR: data.dir,
+    SESSION_SECRET: 'flood-test-secret-flood-test-secret-0123',
+    MAX_CONNECTIONS_PER_IP: String(MAX_CONNECTIONS_PER_IP),
+  });
+});
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await server?.stop();
+  data.remove();
+  recordSection('flood', {
+    order: 50,
+    title: 'Floods: a client at 10× every limit',
+    setup:
+      `One server process (SQLite). ${USERS} users, each from its own address, send a chat message every second, ` +
+      'a click batch every 250 ms and a history request every 2 s, and measure each ack. Baseline ' +
+      `${BASELINE_MS / 1000} s alone, then ${FLOOD_MS / 1000} s while a member of the same space, from another ` +
+      'process, sends every command class, joins and device readings at 10× its limits.',
+    figures,
+    notes,
+  });
+});
+
+async function joinAs(name: string, ip: string, inSpace = space): Promise<SessionGrant> {
+  const res = await fetch(`${server.url}/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ space: inSpace, name }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as SessionGrant;
+}
+
+function connectAs(token: string, ip: string): Promise<Socket> {
+  const socket = io(server.url, {
+    auth: { token, protocolVersion: PROTOCOL_VERSION },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: { 'x-forwarded-for': ip },
+  });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once(ServerEvent.Welcome, () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+function command(socket: Socket, name: CommandName, payload: unknown): Promise<Ack<unknown>> {
+  return socket.timeout(10_000).emitWithAck(name, payload) as Promise<Ack<unknown>>;
+}
+
+/** The well-behaved users' steady workload for `ms`: every ack's latency, and every failure. */
+async function workload(users: Socket[], ms: number) {
+  const latencies: number[] = [];
+  const byCommand: Record<string, number[]> = {};
+  const failures: Record<string, number> = {};
+  const timers: ReturnType<typeof setInterval>[] = [];
+  const pending = new Set<Promise<void>>();
+  let sent = 0;
+  const run = (socket: Socket, name: CommandName, payload: () => unknown) => {
+    const started = performance.now();
+    const p = command(socket, name, payload()).then(
+      (ack) => {
+        const ms = performance.now() - started;
+        latencies.push(ms);
+        const samples = byCommand[name] ?? [];
+        samples.push(ms);
+        byCommand[name] = samples;
+        if (!ack.ok) failures[ack.error.code] = (failures[ack.error.code] ?? 0) + 1;
+      },
+      () => {
+        failures['no answer'] = (failures['no answer'] ?? 0) + 1;
+      },
+    );
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  users.forEach((socket, i) => {
+    // Staggered, so the users do not all send in the same millisecond.
+    const start = setTimeout(
+      () => {
+        timers.push(
+          setInterval(() => {
+            sent += 1;
+            run(socket, 'chat:send', () => ({
+              conversationId: 'c:general',
+              clientId: `u${i}-${sent}-${Math.random().toString(36).slice(2, 8)}`,
+              text: `steady ${sent}`,
+            }));
+          }, 1000),
+          setInterval(() => run(socket, 'clicker:click', () => ({ count: 2 })), 250),
+          setInterval(() => run(socket, 'chat:history', () => ({ conversationId: 'c:general', limit: 20 })), 2000),
+        );
+      },
+      (i * 1000) / users.length,
+    );
+    timers.push(start as unknown as ReturnType<typeof setInterval>);
+  });
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  for (const t of timers) clearInterval(t);
+  await Promise.allSettled([...pending]);
+  return { latencies, byCommand, failures };
+}
+
+function runFlooder(options: Record<string, unknown>): Promise<{ outcomes: Record<string, Record<string, number>> }> {
+  // At the lowest priority: a real attacker's CPU is not on the server's machine, so the flooder only
+  // gets what the server and the measured clients leave (it still sends far above every limit).
+  const child = spawn(
+    'nice',
+    [
+      '-n',
+      '19',
+      process.execPath,
+      '--conditions=development',
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, 'flooder.ts'),
+      JSON.stringify(options),
+    ],
+    {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let last = '';
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      last = line;
+    });
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(last)) : reject(new Error(`flooder exited ${code}`)),
+    );
+  });
+}
+
+const summary = (latencies: number[]) =>
+  `p50 ${percentile(latencies, 50).toFixed(1)} ms · p99 ${percentile(latencies, 99).toFixed(1)} ms · max ${Math.max(...latencies).toFixed(0)} ms (${latencies.length} acks)`;
+
+describe('a client flooding 10× its limits', () => {
+  it('gets rate-limit errors while the others keep their latency (p99 within 2× of the baseline)', async () => {
+    const users = await Promise.all(
+      Array.from({ length: USERS }, async (_, i) => {
+        const ip = `10.0.1.${i + 1}`;
+        return connectAs((await joinAs(`User ${i + 1}`, ip)).token, ip);
+      }),
+    );
+    const floodIp = '10.9.9.9';
+    const flooder = await joinAs('Flooder', floodIp);
+    const probe = await connectAs(flooder.token, floodIp);
+    const ingest = await command(probe, 'sensor:token', {});
+    if (!ingest.ok) throw new Error(ingest.error.message);
+    probe.disconnect();
+
+    const baseline = await workload(users, BASELINE_MS);
+    const flooding = runFlooder({
+      url: server.url,
+      token: flooder.token,
+      ingestPath: (ingest.data as SensorIngestToken).ingestPath.replace('{sensorId}', 'desk-1'),
+      ingestToken: (ingest.data as SensorIngestToken).token,
+      space,
+      ip: floodIp,
+      durationMs: FLOOD_MS,
+      factor: FACTOR,
+    });
+    const [flooded, { outcomes }] = await Promise.all([workload(users, FLOOD_MS), flooding]);
+
+    // The well-behaved users were never refused, and kept their latency.
+    expect(baseline.failures).toEqual({});
+    expect(flooded.failures).toEqual({});
+    const baseP99 = percentile(baseline.latencies, 99);
+    const floodP99 = percentile(flooded.latencies, 99);
+
+    // The flooder got rate-limit errors for everything beyond its limits, and an answer to every call.
+    const seconds = FLOOD_MS / 1000;
+    const rows: string[] = [];
+    for (const [what, byOutcome] of Object.entries(outcomes)) {
+      const total = Object.values(byOutcome).reduce((a, b) => a + b, 0);
+      const accepted = (byOutcome.ok ?? 0) + (byOutcome['201'] ?? 0);
+      const limited = (byOutcome.RATE_LIMITED ?? 0) + (byOutcome['429'] ?? 0);
+      expect(byOutcome['no answer'] ?? 0, what).toBe(0);
+      expect(limited, what).toBeGreaterThan(0);
+      // …and was still served within them (a press is accepted once: the work period then runs).
+      expect(accepted, what).toBeGreaterThan(0);
+      const rate =
+        what === 'POST /api/sessions'
+          ? HTTP_RATES.sessions
+          : what === 'POST ingest'
+            ? HTTP_RATES.ingest
+            : COMMAND_RATES[COMMAND_CLASS[what as CommandName]];
+      // Never more than the limit lets through (some commands share a class: the bound is per class).
+      expect(accepted, what).toBeLessThanOrEqual(Math.ceil(rate.burst + rate.perSecond * seconds * 1.05));
+      const other = Object.entries(byOutcome)
+        .filter(([code]) => !['ok', '201', 'RATE_LIMITED', '429'].includes(code))
+        .map(([code, n]) => `${n} ${code}`);
+      rows.push(
+        `${what}: ${total} sent, ${accepted} accepted, ${limited} refused${other.length ? `, ${other.join(', ')}` : ''}`,
+      );
+    }
+    figures.Flood = `${FACTOR}× each limit for ${seconds} s`;
+    figures['Others, baseline'] = summary(baseline.latencies);
+    figures['Others, during the flood'] = summary(flooded.latencies);
+    for (const [name, samples] of Object.entries(flooded.byCommand)) {
+      figures[`Others' ${name}, baseline → flood p99`] =
+        `${percentile(baseline.byCommand[name] ?? [], 99).toFixed(1)} → ${percentile(samples, 99).toFixed(1)} ms`;
+    }
+    figures['Others p99, flood / baseline'] = `${(floodP99 / baseP99).toFixed(2)}× (limit 2×)`;
+    figures['Others refused'] = 0;
+    figures['Flooder, per call'] = rows.join('<br>');
+    expect(floodP99).toBeLessThanOrEqual(2 * Math.max(baseP99, NOISE_FLOOR_MS));
+    notes.push(
+      `The 2× bound is taken against max(baseline p99, ${NOISE_FLOOR_MS} ms): below that, differences are scheduler noise.`,
+      'A refused command costs one token-bucket check and no storage access: limits are checked before the payload is parsed.',
+    );
+  });
+
+  it('caps connections per address and limits an address shared by many users', async () => {
+    const office = '10.5.5.5';
+    const grant = await joinAs('Tab Hoarder', office);
+    const tabs = await Promise.all(
+      Array.from({ length: MAX_CONNECTIONS_PER_IP }, () => connectAs(grant.token, office)),
+    );
+    const refused = await connectAs(grant.token, office).then(
+      () => 'connected',
+      (err: Error & { data?: { code?: string } }) => err.data?.code,
+    );
+    expect(refused).toBe('RATE_LIMITED');
+    // Another address is not affected; closing a tab frees its place.
+    const other = await joinAs('Neighbour', '10.6.6.6');
+    await connectAs(other.token, '10.6.6.6');
+    tabs[0]?.disconnect();
+    await expect
+      .poll(() =>
+        connectAs(grant.token, office).then(
+          () => 'connected',
+          () => 'refused',
+        ),
+      )
+      .toBe('connected');
+    for (const t of tabs) t.disconnect();
+    figures['Connections per address'] =
+      `${MAX_CONNECTIONS_PER_IP} accepted, the next refused (RATE_LIMITED); a closed tab frees its place`;
+
+    // 30 users behind one address, each within its own limit: the address's allowance caps the sum.
+    const natIp = '10.4.4.4';
+    const natUsers = await Promise.all(
+      // Joined over the day from wherever, connected now from the office.
+      Array.from({ length: 30 }, async (_, i) =>
+        connectAs((await joinAs(`Office ${i}`, `10.3.0.${i + 1}`)).token, natIp),
+      ),
+    );
+    const burst = COMMAND_RATES.signal.burst;
+    const sentAt = performance.now();
+    const acks = await Promise.all(
+      natUsers.flatMap((s) =>
+        Array.from({ length: burst }, () => command(s, 'chat:typing', { conversationId: 'c:general' })),
+      ),
+    );
+    const byAddress = acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED' && /network/.test(a.error.message));
+    const accepted = acks.filter((a) => a.ok).length;
+    // The address's bucket: its burst, plus what it refilled while the signals were arriving.
+    const refilled = ((performance.now() - sentAt) / 1000) * COMMAND_RATES.signal.perSecond * PER_IP_FACTOR;
+    expect(accepted).toBeLessThanOrEqual(Math.ceil(burst * PER_IP_FACTOR + refilled));
+    expect(byAddress.length).toBeGreaterThan(0);
+    for (const s of natUsers) s.disconnect();
+    figures['One address, 30 users at their own limit'] =
+      `${accepted} of ${acks.length} typing signals accepted (address burst ${burst * PER_IP_FACTOR}), ${byAddress.length} refused for the address`;
+  });
+});

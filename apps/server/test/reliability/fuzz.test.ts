@@ -1,0 +1,1082 @@
+import { Agent, request } from 'node:http';
+import path from 'node:path';
+import { parse as parseQuery } from 'node:querystring';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { gzipSync } from 'node:zlib';
+import {
+  type Ack,
+  type CommandName,
+  type CommandPayload,
+  commandSchemas,
+  createSessionBodySchema,
+  DEFAULT_CHANNEL,
+  DEFAULT_POMODORO_SETTINGS,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  readingBatchSchema,
+  readingInputSchema,
+  SENSOR_RANGES,
+  ServerEvent,
+  type SessionGrant,
+  sensorIdSchema,
+} from '@huddle/protocol';
+import SQLite from 'better-sqlite3';
+import fc from 'fast-check';
+import { io } from 'socket.io-client';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import type { RunningHuddle } from '../../src/server.js';
+import {
+  connectRecorded,
+  type EventLog,
+  join,
+  send,
+  sendRaw,
+  startTestServer,
+  type TestClient,
+  tempDir,
+  uniqueSpace,
+} from '../helpers.js';
+import { recordSection, SOAK, soak } from './report.js';
+
+/**
+ * Hostile input (issue 7): random and adversarial payloads on every command, every HTTP endpoint and the
+ * handshake, from a fixed seed. Every invalid call must be refused with an error ack or a 4xx JSON
+ * error, and nothing may crash, hang, change stored state or stay in memory.
+ */
+
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Property i runs from SEED + i, so a failure replays exactly. */
+const SEED = 20_250_707;
+const seedsUsed = new Set<number>();
+const seed = (property: number) => {
+  seedsUsed.add(property);
+  return SEED + property;
+};
+const COMMAND_RUNS = soak(80, 3000);
+const MIXED_RUNS = soak(120, 3000);
+const HANDSHAKE_RUNS = soak(40, 400);
+const RAW_PACKET_RUNS = soak(30, 300);
+const HTTP_RUNS = soak(100, 2000);
+/**
+ * Rate limits come before validation, so at their real rates almost every fuzzed call would be answered
+ * RATE_LIMITED without reaching the schemas. Scaled up, the schemas answer; RATE_LIMITED is still accepted.
+ */
+const RATE_LIMIT_SCALE = 1000;
+const HEAP_GROWTH_LIMIT = 20 * 2 ** 20;
+
+const COMMANDS = Object.keys(commandSchemas) as CommandName[];
+const ERROR_CODES: readonly string[] = Object.values(ErrorCode);
+const REFUSED = [ErrorCode.BadRequest, ErrorCode.RateLimited];
+/** Names socket.io-client refuses to emit: the server never sees them from a well-formed client. */
+const CLIENT_RESERVED = new Set([
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'newListener',
+  'removeListener',
+]);
+
+// ---------------------------------------------------------------------------------------------------
+// What the server receives
+
+/** Socket.IO and HTTP bodies are JSON: NaN and ±Infinity arrive as null, undefined keys vanish. */
+const onWire = (x: unknown): unknown => (JSON.parse(JSON.stringify([x])) as unknown[])[0];
+
+/** Bytes of the frame `emit(event, ...args)` sends, with room for the packet type and ack id. */
+const frameBytes = (event: unknown, args: unknown[]) => Buffer.byteLength(JSON.stringify([event, ...args])) + 16;
+
+let socketLimit = 0;
+/** Frames over the socket limit close the connection: that is its own test, below. */
+const fitsFrame = (event: unknown, args: unknown[]) => frameBytes(event, args) < socketLimit - 1024;
+
+const brief = (x: unknown) => (JSON.stringify(x) ?? String(x)).slice(0, 160);
+
+// ---------------------------------------------------------------------------------------------------
+// Adversarial values
+
+/** A big string that still fits in one frame (a 1 MB one is in the oversized test). */
+const BIG_STRING = 'x'.repeat(40_000);
+const deepArrayText = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+const deepObjectText = (depth: number) => `${'{"a":'.repeat(depth)}{}${'}'.repeat(depth)}`;
+/**
+ * JSON.stringify runs out of stack near depth 4,000, so no Socket.IO client can encode deeper values:
+ * values inside the arbitraries stay at depth 1,000, and depth 5,000 and beyond go out as raw text
+ * (raw packets and HTTP bodies), which the server's JSON.parse reads without recursion.
+ */
+const GENERATED_DEPTH = 1000;
+const RAW_DEPTHS = [5000, 20_000];
+// JSON.parse makes these own data properties, exactly as the server's parsers do.
+const PROTO_KEYED = [
+  '{"__proto__":{"polluted":true}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+  '{"prototype":{"polluted":true}}',
+  '{"__proto__":null}',
+  '{"toString":1,"valueOf":"x","hasOwnProperty":null}',
+].map((json) => JSON.parse(json) as unknown);
+
+const hostileConstant = fc.constantFrom<unknown>(
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  -1,
+  -0,
+  0,
+  0.5,
+  2 ** 31,
+  2 ** 53,
+  -(2 ** 53),
+  1e308,
+  -1e308,
+  Number.MIN_VALUE,
+  '',
+  ' ',
+  '\u0000',
+  '\u202e',
+  '\ufeff',
+  '\ud800',
+  '１',
+  'null',
+  'NaN',
+  '__proto__',
+  'constructor',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  true,
+  false,
+  null,
+  undefined,
+  [],
+  {},
+  BIG_STRING,
+  JSON.parse(deepArrayText(GENERATED_DEPTH)),
+  JSON.parse(deepObjectText(GENERATED_DEPTH)),
+  ...PROTO_KEYED,
+);
+
+const hostileKey = fc.oneof(
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', ' ', 'x'.repeat(2000)),
+  fc.string({ maxLength: 20 }),
+);
+
+const hostileLeaf = fc.oneof(
+  { weight: 3, arbitrary: hostileConstant },
+  fc.integer(),
+  fc.double(),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+
+/** Anything JSON can carry, with adversarial leaves and keys mixed in. */
+const hostileValue = fc.oneof(
+  hostileLeaf,
+  fc.anything({ maxDepth: 4, maxKeys: 6, key: hostileKey, values: [hostileLeaf, fc.string(), fc.boolean()] }),
+);
+
+/** `obj` plus an own enumerable `key` (even `__proto__`), as JSON.parse would build it. */
+function withOwn(obj: object, key: string, value: unknown): Record<string, unknown> {
+  return Object.defineProperty({ ...obj }, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** One valid payload per command, for "valid except one field" and "valid plus an unknown key". */
+const VALID: { [K in CommandName]?: CommandPayload<K> } = {
+  'clock:sync': {},
+  'pomodoro:press': {},
+  'pomodoro:pause': {},
+  'pomodoro:resume': {},
+  'pomodoro:reset': {},
+  'pomodoro:settings': DEFAULT_POMODORO_SETTINGS,
+  'chat:send': { conversationId: `c:${DEFAULT_CHANNEL}`, clientId: 'fuzz-client-0001', text: 'hi' },
+  'chat:history': { conversationId: `c:${DEFAULT_CHANNEL}`, limit: 10 },
+  'chat:create-channel': { name: 'fuzz-room' },
+  'chat:open-direct': { userId: 'someone' },
+  'chat:typing': { conversationId: `c:${DEFAULT_CHANNEL}` },
+  'chat:read': { conversationId: `c:${DEFAULT_CHANNEL}`, seq: 1 },
+  'sensor:random': { count: 1 },
+  'sensor:thresholds': { humidityMax: 60, temperatureMax: 80 },
+  'sensor:history': { sensorId: 'room', range: '1h' },
+  'sensor:token': {},
+  'sensor:rotate-token': {},
+  'clicker:click': { count: 1 },
+  'clicker:buy': { item: 'shovel' },
+};
+
+const shapeKeys = (schema: z.ZodType): string[] => (schema instanceof z.ZodObject ? Object.keys(schema.shape) : []);
+
+/** Payloads `name` must refuse: wrong types, adversarial values, near-valid shapes. */
+function invalidPayload(name: CommandName): fc.Arbitrary<unknown> {
+  const schema: z.ZodType = commandSchemas[name];
+  const keys = shapeKeys(schema);
+  const valid: object = VALID[name] ?? {};
+  const nearValid: fc.Arbitrary<unknown>[] = [
+    // An array where an object is expected.
+    fc.array(hostileValue, { maxLength: 4 }),
+    fc.constant([valid]),
+    // A valid payload plus an unknown key (prototype names included).
+    fc.tuple(hostileKey, hostileValue).map(([k, v]) => withOwn(valid, k, v)),
+  ];
+  if (keys.length > 0) {
+    nearValid.push(
+      // The schema's own keys with hostile values, any of them missing.
+      fc.record(Object.fromEntries(keys.map((k) => [k, hostileValue])), { requiredKeys: [] }),
+      // A valid payload with one field wrong.
+      fc.tuple(fc.constantFrom(...keys), hostileValue).map(([k, v]) => withOwn(valid, k, v)),
+    );
+  }
+  return fc
+    .oneof(hostileValue, ...nearValid)
+    .filter((x) => !schema.safeParse(onWire(x)).success && fitsFrame(name, [x]));
+}
+
+/** Any command with a payload it must refuse. */
+const anyInvalidCall = fc
+  .constantFrom(...COMMANDS)
+  .chain((name) => invalidPayload(name).map((payload) => ({ name, payload })));
+
+/** Arguments after the payload that are not an ack function. */
+const extraArgs = fc.array(hostileValue, { minLength: 1, maxLength: 3 });
+
+const unknownEvent = fc
+  .oneof(
+    fc.constantFrom<unknown>(
+      'error',
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      '',
+      'chat:SEND',
+      'chat:send ',
+    ),
+    fc.string({ maxLength: 60 }),
+    fc.string({ unit: 'binary', maxLength: 60 }),
+    fc.constant('x'.repeat(10_000)),
+    // Socket.IO carries numeric event names too.
+    fc.integer(),
+  )
+  .filter((e) => typeof e !== 'string' || (!Object.hasOwn(commandSchemas, e) && !CLIENT_RESERVED.has(e)));
+
+// ---------------------------------------------------------------------------------------------------
+// Figures
+
+const tally = {
+  commandCalls: new Map<string, number>(),
+  ackCodes: new Map<string, number>(),
+  unacked: 0,
+  extraArgs: 0,
+  rawDeep: 0,
+  unknownAcked: 0,
+  unknownUnacked: 0,
+  rawPackets: 0,
+  rawPacketsClosed: 0,
+  oversized: 0,
+  handshakes: 0,
+  http: 0,
+  httpStatuses: new Map<number, number>(),
+  nonApiContentTypes: new Set<string>(),
+};
+const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
+const listCounts = <K>(map: Map<K, number>) =>
+  [...map]
+    .sort(([a], [b]) => String(a).localeCompare(String(b)))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+
+/** Asserts `{ ok: false, error: { code, message } }` with a code among `codes`; counts the code. */
+function expectRefusal(ack: unknown, codes: readonly string[], context: string): void {
+  const shape = z.strictObject({
+    ok: z.literal(false),
+    error: z.strictObject({
+      code: z.string(),
+      message: z.string().min(1),
+      field: z.string().optional(),
+      retryAfterMs: z.number().optional(),
+    }),
+  });
+  const parsed = shape.safeParse(ack);
+  if (!parsed.success) throw new Error(`${context}: not an error ack: ${brief(ack)}`);
+  const { code } = parsed.data.error;
+  bump(tally.ackCodes, code);
+  expect(ERROR_CODES, context).toContain(code);
+  expect(codes, `${context}: ${brief(ack)}`).toContain(code);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// State
+
+type DbSnapshot = Record<string, string[]>;
+
+/** Every row of every table, read through a separate read-only connection. */
+function readDatabase(file: string): DbSnapshot {
+  const db = new SQLite(file, { readonly: true, fileMustExist: true });
+  try {
+    const tables = db
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
+      .pluck()
+      .all() as string[];
+    return Object.fromEntries(
+      tables.map((t) => [
+        t,
+        db
+          .prepare(`select * from "${t}"`)
+          .all()
+          .map((row) => JSON.stringify(row))
+          .sort(),
+      ]),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 3; i += 1) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP
+
+interface HttpResult {
+  status: number;
+  type: string;
+  text: string;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+
+/** One raw HTTP call: paths, headers and bodies go out exactly as given. */
+function http(
+  method: string,
+  target: string,
+  options: { headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    // Host and path given apart: a URL string would be normalised ("/a/../b", trailing spaces) before it is sent.
+    const { address: host, port } = server.address;
+    // Node leaves out Content-Length on a DELETE or GET with a body: the server would read the body as
+    // the next request on the connection. Declared here, every body is framed.
+    const length = options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) };
+    const headers = { ...options.headers, ...length };
+    const req = request({ host, port, path: target, method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: res.headers['content-type'] ?? '',
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${target.slice(0, 80)}: no answer in 10 s`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const STACK_TRACE = /\n\s+at .+:\d+:\d+|<html|<!doctype/i;
+
+/** A 4xx with `{ error: { code, message } }` as JSON, and no stack trace. */
+function expectJsonError(res: HttpResult, context: string): void {
+  tally.http += 1;
+  bump(tally.httpStatuses, res.status);
+  const where = `${context} → ${res.status} ${res.text.slice(0, 200)}`;
+  expect(res.status, where).toBeGreaterThanOrEqual(400);
+  expect(res.status, where).toBeLessThan(500);
+  expect(res.type, where).toMatch(/^application\/json/);
+  expect(res.text, where).not.toMatch(STACK_TRACE);
+  const body = JSON.parse(res.text) as { error?: { code?: string; message?: unknown } };
+  expect(body, where).toEqual({
+    error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
+  });
+  expect(ERROR_CODES, where).toContain(body.error?.code);
+}
+
+const bearerMatch = (header: string | undefined) => /^Bearer\s+(\S+)$/i.exec((header ?? '').trim())?.[1];
+
+/** Authorization headers, mostly wrong; sometimes `valid` itself (then another part of the call is wrong). */
+const authorization = (valid: () => string, genuine: boolean) =>
+  fc
+    .oneof(
+      fc.constant(undefined),
+      fc.constantFrom('', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'Bearer null', 'Bearer __proto__'),
+      fc.constantFrom('x', 'cut', 'extra', 'token', 'long').map((how) => {
+        const t = valid();
+        return {
+          x: `Bearer ${t}x`,
+          cut: `Bearer ${t.slice(0, -1)}`,
+          extra: `Bearer ${t} extra`,
+          token: `Token ${t}`,
+          long: `Bearer ${'x'.repeat(5000)}`,
+        }[how];
+      }),
+      fc.string({ maxLength: 80 }).map((s) => `Bearer ${s}`),
+      ...(genuine ? [fc.constant('genuine').map(() => `Bearer ${valid()}`)] : []),
+    )
+    .map((header): Record<string, string> => (header === undefined ? {} : { authorization: header }));
+
+/** Path segments: percent-encoded random text, and raw malformed encodings. */
+const WEIRD_SEGMENTS = [
+  '%',
+  '%E0%A4%A',
+  '%zz',
+  '%00',
+  '%2F',
+  '%2e%2e',
+  '..',
+  '__proto__',
+  'constructor',
+  'x'.repeat(5000),
+  '%F0%9F%8D%85',
+  'UPPER',
+  'a%20b',
+  '%C0%AF',
+  ';x',
+  '%25',
+];
+const segment = fc.oneof(
+  fc.constantFrom(...WEIRD_SEGMENTS),
+  fc.string({ unit: 'grapheme', maxLength: 30 }).map(encodeURIComponent),
+);
+const decoded = (s: string): string | undefined => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+};
+
+/** A JSON body: hostile values, broken JSON text, or nothing. */
+const jsonText = fc.oneof(
+  hostileValue.map((v) => JSON.stringify(v) ?? ''),
+  fc
+    .constantFrom(...RAW_DEPTHS)
+    .chain((depth) =>
+      fc.constantFrom(deepArrayText(depth), deepObjectText(depth), `{"space":${deepArrayText(depth)},"name":"x"}`),
+    ),
+  fc.string({ maxLength: 80 }),
+  fc.constantFrom('', '{', '{"a":', '[1,2', 'null', '"str"', '1e999', '{"a":1,"a":2}', '\u0000', '{}garbage'),
+);
+const parsesTo = (text: string): { ok: true; value: unknown } | { ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+};
+
+/** Content types; only the ones containing "json" get parsed (the filters below assume so). */
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=xyz',
+  'application/xml',
+  'application/json; charset=bogus',
+  'application/json; charset=latin1',
+  '',
+);
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+// ---------------------------------------------------------------------------------------------------
+// The server under fire
+
+let server: RunningHuddle;
+const data = tempDir('huddle-fuzz-');
+const dbFile = path.join(data.dir, 'huddle.sqlite');
+let space: string;
+let ana: SessionGrant;
+let bo: SessionGrant;
+/** Ana's tab sends the fuzz; Bo's tab watches for broadcasts that must not come. */
+let anaTab: { socket: TestClient; events: EventLog };
+let boTab: { socket: TestClient; events: EventLog };
+let ingestToken: string;
+const disconnects: string[] = [];
+const broadcastsSeen = new Map<string, number>();
+let baseline: DbSnapshot;
+let prototypeNames: string[];
+let heapBefore: number;
+const started = performance.now();
+
+function expectOk<T>(ack: Ack<T>): T {
+  if (!ack.ok) throw new Error(`setup command failed: ${ack.error.code} ${ack.error.message}`);
+  return ack.data;
+}
+
+let rawAckId = 1_000_000;
+
+/** Writes an event packet by hand, its payload as raw JSON text, and resolves with the ack. */
+function rawCall(socket: TestClient, event: string, payloadJson: string): Promise<unknown> {
+  const id = rawAckId++;
+  const prefix = `3${id}[`;
+  const engine = socket.io.engine;
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message !== 'string' || !message.startsWith(prefix)) return;
+      clearTimeout(timer);
+      engine.off('message', onMessage);
+      resolve((JSON.parse(message.slice(prefix.length - 1)) as unknown[])[0]);
+    };
+    const timer = setTimeout(() => {
+      engine.off('message', onMessage);
+      reject(new Error(`no ack for a raw ${event}`));
+    }, 5000);
+    engine.on('message', onMessage);
+    engine.write(`2${id}[${JSON.stringify(event)},${payloadJson}]`);
+  });
+}
+
+/** A throwaway tab of Ana's, for inputs that may close the connection. */
+async function throwawayTab(): Promise<{ socket: TestClient; closed: Promise<string> }> {
+  const { socket } = await connectRecorded(server.url, ana.token);
+  const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+  return { socket, closed };
+}
+
+/** Waits until the server holds only the two long-lived tabs (throwaway ones are gone server-side too). */
+async function onlyLongLivedTabsLeft(): Promise<void> {
+  await vi.waitFor(() => expect(server.app.io.of('/').sockets.size).toBe(2), { timeout: 10_000 });
+}
+
+/** Nothing changed, nothing broke: the checks every test ends with. */
+async function expectUnharmed(): Promise<void> {
+  await onlyLongLivedTabsLeft();
+  expect(disconnects).toEqual([]);
+  expect(anaTab.socket.connected && boTab.socket.connected).toBe(true);
+  expect((await send(anaTab.socket, 'clock:sync', {})).ok).toBe(true);
+  expect((await send(boTab.socket, 'chat:history', { conversationId: `c:${DEFAULT_CHANNEL}` })).ok).toBe(true);
+  expect((await http('GET', '/healthz')).status).toBe(200);
+  expect(readDatabase(dbFile)).toEqual(baseline);
+  expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(prototypeNames);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  // Presence comes and goes with throwaway tabs; anything else would be a change some input caused.
+  expect([...broadcastsSeen.keys()].filter((e) => e !== ServerEvent.ChatPresence)).toEqual([]);
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ dataDir: data.dir, rateLimitScale: RATE_LIMIT_SCALE });
+  socketLimit = server.app.io.engine.opts.maxHttpBufferSize ?? 0;
+  expect(socketLimit).toBeGreaterThan(0);
+  space = uniqueSpace('fuzz');
+  ana = await join(server.url, space, 'Ana');
+  bo = await join(server.url, space, 'Bo');
+  anaTab = await connectRecorded(server.url, ana.token);
+  boTab = await connectRecorded(server.url, bo.token);
+  for (const tab of [anaTab, boTab]) tab.socket.on('disconnect', (reason) => disconnects.push(reason));
+
+  // Some state of every kind, so "nothing changed" compares something.
+  const general = `c:${DEFAULT_CHANNEL}`;
+  const s = anaTab.socket;
+  expectOk(await send(s, 'chat:send', { conversationId: general, clientId: 'fuzz-setup-0001', text: 'hello' }));
+  expectOk(await send(s, 'chat:create-channel', { name: 'fuzz-room' }));
+  expectOk(await send(s, 'chat:open-direct', { userId: bo.user.id }));
+  expectOk(await send(s, 'chat:read', { conversationId: general, seq: 1 }));
+  expectOk(await send(s, 'pomodoro:press', {}));
+  expectOk(await send(s, 'clicker:click', { count: 3 }));
+  expectOk(await send(s, 'sensor:thresholds', { humidityMax: 60, temperatureMax: 80 }));
+  expectOk(await send(s, 'sensor:random', { count: 10 }));
+  ingestToken = expectOk(await send(s, 'sensor:token', {})).token;
+  const ingested = await http('POST', `/api/spaces/${space}/sensors/fuzz-device/readings`, {
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestToken}` },
+    body: JSON.stringify({ humidity: 40, temperature: 70 }),
+  });
+  expect(ingested.status).toBe(201);
+  // The setup's coalesced broadcasts arrive before anything is watched.
+  await boTab.events.next(ServerEvent.SensorUpdate, (u) => u.sensorId === 'fuzz-device');
+  await boTab.events.next(ServerEvent.ClickerLeaderboard, (b) =>
+    b.leaderboard.some((e) => e.user.id === ana.user.id && e.goldMilli > 0),
+  );
+  for (const tab of [anaTab, boTab]) tab.socket.onAny((event: string) => bump(broadcastsSeen, event));
+
+  // One refused call of each kind first, so code loaded and compiled on first use is in the baseline heap.
+  for (const name of COMMANDS) expectRefusal(await sendRaw(s, name, 'warm-up'), REFUSED, name);
+  await http('POST', '/api/sessions', { headers: { 'content-type': 'application/json' }, body: '{' });
+  await http('GET', '/api/nowhere');
+
+  baseline = readDatabase(dbFile);
+  prototypeNames = Object.getOwnPropertyNames(Object.prototype);
+  heapBefore = await settledHeap();
+});
+
+afterAll(async () => {
+  anaTab?.socket.disconnect();
+  boTab?.socket.disconnect();
+  await server?.stop();
+  agent.destroy();
+  data.remove();
+});
+
+describe('hostile input', () => {
+  // The figures are recorded only when every scenario before held.
+  const failed: string[] = [];
+  beforeEach(({ task, onTestFailed }) => onTestFailed(() => void failed.push(task.name)));
+
+  it('the valid payloads the fuzzer starts from are valid, so what it changes is what makes them invalid', () => {
+    for (const [name, payload] of Object.entries(VALID)) {
+      expect(commandSchemas[name as CommandName].safeParse(payload).success, name).toBe(true);
+    }
+  });
+
+  it('refuses every invalid payload of every command with an error ack', async () => {
+    for (const [i, name] of COMMANDS.entries()) {
+      await fc.assert(
+        fc.asyncProperty(invalidPayload(name), async (payload) => {
+          bump(tally.commandCalls, name);
+          expectRefusal(await sendRaw(anaTab.socket, name, payload), REFUSED, `${name} ${brief(payload)}`);
+        }),
+        { seed: seed(i), numRuns: COMMAND_RUNS },
+      );
+      // No payload at all: the ack function is the only argument.
+      bump(tally.commandCalls, name);
+      expectRefusal(await sendRaw(anaTab.socket, name), REFUSED, `${name} without payload`);
+    }
+    await expectUnharmed();
+  });
+
+  it('refuses payloads nested 5,000 and 20,000 deep, written as raw packets', async () => {
+    for (const name of COMMANDS) {
+      const key = shapeKeys(commandSchemas[name])[0] ?? 'a';
+      for (const depth of RAW_DEPTHS) {
+        for (const json of [deepArrayText(depth), deepObjectText(depth), `{"${key}":${deepArrayText(depth)}}`]) {
+          if (Buffer.byteLength(json) > socketLimit - 1024) continue;
+          bump(tally.commandCalls, name);
+          tally.rawDeep += 1;
+          expectRefusal(await rawCall(anaTab.socket, name, json), REFUSED, `${name} nested ${depth} deep`);
+        }
+      }
+    }
+    await expectUnharmed();
+  });
+
+  it('survives calls without an ack, with extra arguments, and unknown events', async () => {
+    const emit = anaTab.socket as unknown as { emit(event: unknown, ...args: unknown[]): void };
+    await fc.assert(
+      fc.asyncProperty(anyInvalidCall, extraArgs, fc.boolean(), async ({ name, payload }, extra, acked) => {
+        fc.pre(fitsFrame(name, [payload, ...extra]));
+        bump(tally.commandCalls, name);
+        tally.extraArgs += 1;
+        if (acked) {
+          const ack = await sendRaw(anaTab.socket, name, payload, ...extra);
+          expectRefusal(ack, REFUSED, `${name} ${brief([payload, ...extra])}`);
+        } else {
+          tally.unacked += 1;
+          emit.emit(name, payload, ...extra);
+          expect((await send(anaTab.socket, 'clock:sync', {})).ok).toBe(true);
+        }
+      }),
+      { seed: seed(COMMANDS.length), numRuns: MIXED_RUNS },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        unknownEvent,
+        fc.array(hostileValue, { maxLength: 3 }),
+        fc.boolean(),
+        async (event, args, acked) => {
+          fc.pre(fitsFrame(event, args));
+          if (acked) {
+            tally.unknownAcked += 1;
+            const ack = await sendRaw(anaTab.socket, event as string, ...args);
+            expectRefusal(ack, [ErrorCode.NotFound], `unknown ${brief(event)}`);
+          } else {
+            tally.unknownUnacked += 1;
+            emit.emit(event, ...args);
+            expect((await send(anaTab.socket, 'clock:sync', {})).ok).toBe(true);
+          }
+        },
+      ),
+      { seed: seed(COMMANDS.length + 1), numRuns: MIXED_RUNS },
+    );
+    await expectUnharmed();
+  });
+
+  it('answers malformed Socket.IO packets by closing at most the sender', async () => {
+    // Written under the engine.io message type ('4'), as the Socket.IO client would, but not by it.
+    const closes = [
+      '2["chat:send"', // truncated JSON
+      '2"clock:sync"', // not an array
+      '2[]',
+      '2[{}]',
+      '2["disconnect"]', // reserved names cannot be sent as events
+      '2["newListener","x"]',
+      '51-["clicker:click",{"_placeholder":true,"num":0}]', // a binary event whose attachment never comes
+      '599-["clicker:click"]', // more attachments than allowed
+      '9', // unknown packet type
+      '0', // connecting to the namespace it is already in
+      '4{}', // a connect error, which only servers send
+      '2/nowhere,["clock:sync",{}]', // an event in a namespace it never joined
+      `2${'['.repeat(6000)}${']'.repeat(6000)}`, // the event name is an array
+    ];
+    // Harmless: acks nobody asked for, an unknown namespace (refused by a packet), a numeric event name.
+    const answers = ['3', '31[]', '0/nowhere,', '2[1,{}]'];
+    type Outcome = 'closed' | 'answered' | 'refused' | 'silent';
+    const probe = async (raw: string): Promise<Outcome> => {
+      const tab = await throwawayTab();
+      tally.rawPackets += 1;
+      tab.socket.io.engine.write(raw);
+      const outcome = await Promise.race<Outcome>([
+        tab.closed.then(() => 'closed'),
+        sendRaw(tab.socket, 'clock:sync', {}).then(
+          (ack) => ((ack as Ack<unknown>).ok ? 'answered' : 'refused'),
+          () => (tab.socket.connected ? 'silent' : 'closed'),
+        ),
+      ]);
+      if (outcome === 'closed') tally.rawPacketsClosed += 1;
+      tab.socket.disconnect();
+      return outcome;
+    };
+    for (const raw of closes) expect(await probe(raw), raw.slice(0, 60)).toBe('closed');
+    for (const raw of answers) expect(await probe(raw), raw).toBe('answered');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('0', '1', '2', '3', '4', '5', '6', ''),
+        fc.oneof(
+          fc.string({ maxLength: 60 }),
+          hostileValue.map((v) => JSON.stringify(v) ?? ''),
+        ),
+        async (type, rest) => {
+          // A bare "1" leaves the namespace: what the client sends after it is ignored, by design.
+          fc.pre(Buffer.byteLength(rest) < socketLimit - 1024 && `${type}${rest}` !== '1');
+          const raw = `${type}${rest}`;
+          expect(['closed', 'answered'], brief(raw)).toContain(await probe(raw));
+        },
+      ),
+      { seed: seed(COMMANDS.length + 2), numRuns: RAW_PACKET_RUNS },
+    );
+    await expectUnharmed();
+  });
+
+  it('closes only the connection that sends a frame over the size limit, whatever the command', async () => {
+    const oversized = [
+      () => ({ text: 'x'.repeat(2 ** 20) }),
+      () => ({ blob: 'x'.repeat(socketLimit) }),
+      () => Array.from({ length: 20_000 }, () => 1e308),
+      () => withOwn({}, '__proto__', 'x'.repeat(socketLimit)),
+    ];
+    for (const [i, name] of COMMANDS.entries()) {
+      const tab = await throwawayTab();
+      tally.oversized += 1;
+      (tab.socket as unknown as { emit(e: string, p: unknown): void }).emit(name, oversized[i % oversized.length]?.());
+      expect(await tab.closed, name).toBe('transport close');
+    }
+    await expectUnharmed();
+  });
+
+  it('refuses handshakes with hostile auth', async () => {
+    const tampered = fc.constantFrom('x', 'cut', 'swap', 'upper').map((how) => {
+      const [head = '', claims = '', sig = ''] = ana.token.split('.');
+      return {
+        x: `${ana.token}x`,
+        cut: ana.token.slice(0, -2),
+        swap: `${head}.${sig}.${claims}`,
+        upper: ana.token.toUpperCase(),
+      }[how];
+    });
+    const auth = fc.oneof(
+      fc.object({ key: hostileKey, values: [hostileLeaf] }),
+      fc.record(
+        {
+          token: fc.oneof(hostileLeaf, tampered, fc.string({ maxLength: 1100 })),
+          protocolVersion: fc.oneof(fc.constant(PROTOCOL_VERSION), hostileLeaf),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(auth, async (a) => {
+        fc.pre(fitsFrame('', [a]));
+        tally.handshakes += 1;
+        const socket = io(server.url, { auth: a, transports: ['websocket'], reconnection: false, forceNew: true });
+        try {
+          const outcome = await new Promise<unknown>((resolve) => {
+            socket.once('connect', () => resolve('connected'));
+            socket.once('connect_error', (err: Error & { data?: { code?: string } }) => resolve(err.data?.code));
+            socket.once('disconnect', (reason) => resolve(reason));
+          });
+          expect(
+            ['UNAUTHORIZED', 'PROTOCOL_MISMATCH', 'RATE_LIMITED'],
+            `auth ${brief(a)} → ${brief(outcome)}`,
+          ).toContain(outcome);
+        } finally {
+          socket.disconnect();
+        }
+      }),
+      { seed: seed(COMMANDS.length + 3), numRuns: HANDSHAKE_RUNS },
+    );
+    await expectUnharmed();
+  });
+
+  it('answers every invalid HTTP call with a 4xx JSON error', async () => {
+    let property = COMMANDS.length + 4;
+    const run = <T extends unknown[]>(
+      arbs: { [K in keyof T]: fc.Arbitrary<T[K]> },
+      check: (...args: T) => Promise<void>,
+    ) =>
+      fc.assert(
+        // fast-check types its variadic overloads one arity at a time; a tuple of arbitraries is what it takes.
+        fc.asyncProperty(
+          ...(arbs as unknown as [fc.Arbitrary<unknown>]),
+          check as (...args: unknown[]) => Promise<void>,
+        ),
+        { seed: seed(property++), numRuns: HTTP_RUNS },
+      );
+    const json = { 'content-type': 'application/json' };
+
+    // POST /api/sessions: anything but a valid body with a JSON content type.
+    await run([jsonText, contentType], async (body, type) => {
+      const parsed = parsesTo(body);
+      fc.pre(!(type.includes('json') && parsed.ok && createSessionBodySchema.safeParse(parsed.value).success));
+      const res = await http('POST', '/api/sessions', { headers: type ? { 'content-type': type } : {}, body });
+      expectJsonError(res, `POST /api/sessions ${type} ${brief(body)}`);
+    });
+    // A valid body in a wrong content type is not read at all.
+    const validJoin = JSON.stringify({ space: uniqueSpace('never'), name: 'Mallory' });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+      expectJsonError(
+        await http('POST', '/api/sessions', { headers: { 'content-type': type }, body: validJoin }),
+        `join as ${type}`,
+      );
+    }
+
+    // POST /api/sessions/revoke: never with a genuine session token.
+    await run([authorization(() => ana.token, false), jsonText], async (auth, body) => {
+      fc.pre(bearerMatch(auth.authorization) !== ana.token);
+      const res = await http('POST', '/api/sessions/revoke', { headers: { ...json, ...auth }, body });
+      expectJsonError(res, `revoke ${brief(auth)} ${brief(body)}`);
+    });
+
+    // Device ingest: a wrong space, sensor id, token, content type or body.
+    const ingestSpace = fc.oneof(fc.constant('ours'), fc.constant('elsewhere'), segment);
+    const ingestSensor = fc.oneof(fc.constant('fuzz-device'), segment);
+    await run(
+      [ingestSpace, ingestSensor, authorization(() => ingestToken, true), contentType, jsonText],
+      async (spaceSegment, sensor, auth, type, body) => {
+        const target = spaceSegment === 'ours' ? space : spaceSegment;
+        const parsed = parsesTo(body);
+        const batch =
+          parsed.ok && typeof parsed.value === 'object' && parsed.value !== null && 'readings' in parsed.value;
+        const bodyValid =
+          type.includes('json') &&
+          parsed.ok &&
+          (batch ? readingBatchSchema : readingInputSchema).safeParse(parsed.value).success;
+        const sensorId = decoded(sensor);
+        fc.pre(
+          !(
+            target === space &&
+            sensorId !== undefined &&
+            sensorIdSchema.safeParse(sensorId).success &&
+            bearerMatch(auth.authorization) === ingestToken &&
+            bodyValid
+          ),
+        );
+        const res = await http('POST', `/api/spaces/${target}/sensors/${sensor}/readings`, {
+          headers: { ...(type ? { 'content-type': type } : {}), ...auth },
+          body,
+        });
+        expectJsonError(res, `ingest ${target.slice(0, 40)}/${sensor.slice(0, 40)} ${brief(auth)} ${brief(body)}`);
+      },
+    );
+
+    // CSV export: a wrong space, sensor id, session token or range.
+    const range = fc.option(
+      fc.oneof(
+        fc
+          .constantFrom(...Object.keys(SENSOR_RANGES), '__proto__', 'constructor', 'hasOwnProperty', '5M', '1h ', '')
+          .map(encodeURIComponent),
+        fc.constantFrom('%', '%E0%A4%A', '1h%00', '1h&range=5m'),
+        fc.string({ maxLength: 20 }).map(encodeURIComponent),
+      ),
+      { nil: undefined },
+    );
+    await run(
+      [ingestSpace, ingestSensor, authorization(() => bo.token, true), range],
+      async (spaceSegment, sensor, auth, r) => {
+        const target = spaceSegment === 'ours' ? space : spaceSegment;
+        const sensorId = decoded(sensor);
+        // Read the way Express's query parser reads it.
+        const rangeValue = r === undefined ? '1h' : parseQuery(`range=${r}`).range;
+        fc.pre(
+          !(
+            target === space &&
+            sensorId !== undefined &&
+            sensorIdSchema.safeParse(sensorId).success &&
+            bearerMatch(auth.authorization) === bo.token &&
+            typeof rangeValue === 'string' &&
+            Object.hasOwn(SENSOR_RANGES, rangeValue)
+          ),
+        );
+        const query = r === undefined ? '' : `?range=${r}`;
+        const res = await http('GET', `/api/spaces/${target}/sensors/${sensor}/readings.csv${query}`, {
+          headers: auth,
+        });
+        expectJsonError(res, `csv ${target.slice(0, 40)}/${sensor.slice(0, 40)}${query} ${brief(auth)}`);
+      },
+    );
+
+    // Anything else under /api: not found (or a refused body), as JSON.
+    await run(
+      [fc.constantFrom(...METHODS), fc.array(segment, { minLength: 1, maxLength: 4 }), jsonText],
+      async (method, segments, body) => {
+        const first = decoded(segments[0] ?? '')?.toLowerCase();
+        fc.pre(first !== 'sessions' && first !== 'spaces');
+        const target = `/api/${segments.join('/')}`;
+        const res = await http(method, target, method === 'GET' ? {} : { headers: json, body });
+        expectJsonError(res, `${method} ${target.slice(0, 80)}`);
+      },
+    );
+    for (const target of [
+      `/api/spaces/${space}/sensors/fuzz-device/other`,
+      `/api/spaces/${space}/sensors`,
+      `/api/spaces/${space}`,
+    ]) {
+      expectJsonError(await http('GET', target), `GET ${target}`);
+    }
+
+    // The probes ignore whatever comes with a GET; other methods are not found.
+    await run(
+      [
+        fc.constantFrom('/healthz', '/readyz', '/metrics'),
+        fc.option(fc.string({ maxLength: 40 }).map(encodeURIComponent), { nil: undefined }),
+        fc.dictionary(
+          fc.constantFrom('x-forwarded-for', 'accept', 'content-type', 'x-junk', 'cookie'),
+          fc.string({ maxLength: 40 }),
+        ),
+      ],
+      async (probe, query, headers) => {
+        const target = query === undefined ? probe : `${probe}?${query}`;
+        const res = await http('GET', target, { headers });
+        tally.http += 1;
+        bump(tally.httpStatuses, res.status);
+        expect(res.status, `GET ${target} ${brief(headers)}`).toBe(200);
+      },
+    );
+    for (const probe of ['/healthz', '/readyz', '/metrics']) {
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+        const res = await http(method, probe, { headers: json, body: '{"x":1}' });
+        tally.http += 1;
+        bump(tally.httpStatuses, res.status);
+        tally.nonApiContentTypes.add(res.type.split(';')[0] ?? '');
+        // Not API routes: Express's own 404 page answers (see the note in the report), never a 5xx.
+        expect(res.status, `${method} ${probe}`).toBe(404);
+        expect(res.text, `${method} ${probe}`).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      }
+    }
+
+    // Bodies the parsers must stop early: too large, or inflating far beyond the limit.
+    const bomb = gzipSync(Buffer.alloc(10 * 2 ** 20, 0x20));
+    const big = JSON.stringify({ space: 'x', name: 'x'.repeat(2 ** 20) });
+    const ingestUrl = `/api/spaces/${space}/sensors/fuzz-device/readings`;
+    const ingestHeaders = { ...json, authorization: `Bearer ${ingestToken}` };
+    const cases: [string, () => Promise<HttpResult>, number][] = [
+      ['1 MB join', () => http('POST', '/api/sessions', { headers: json, body: big }), 413],
+      [
+        'gzip bomb join',
+        () => http('POST', '/api/sessions', { headers: { ...json, 'content-encoding': 'gzip' }, body: bomb }),
+        413,
+      ],
+      [
+        'not gzip',
+        () => http('POST', '/api/sessions', { headers: { ...json, 'content-encoding': 'gzip' }, body: '{}' }),
+        400,
+      ],
+      [
+        'unknown encoding',
+        () => http('POST', '/api/sessions', { headers: { ...json, 'content-encoding': 'x-zip' }, body: '{}' }),
+        400,
+      ],
+      [
+        '3 MB ingest',
+        () => http('POST', ingestUrl, { headers: ingestHeaders, body: `[${'0,'.repeat(1.5 * 2 ** 20)}0]` }),
+        413,
+      ],
+      [
+        'gzip bomb ingest',
+        () => http('POST', ingestUrl, { headers: { ...ingestHeaders, 'content-encoding': 'gzip' }, body: bomb }),
+        413,
+      ],
+      [
+        '3 MB ingest, no token',
+        () => http('POST', ingestUrl, { headers: json, body: Buffer.alloc(3 * 2 ** 20, 0x20) }),
+        401,
+      ],
+      ['1 MB bad readings', () => http('POST', ingestUrl, { headers: ingestHeaders, body: big }), 400],
+      [
+        'broken percent-encoding in the space',
+        () => http('POST', '/api/spaces/%E0%A4%A/sensors/s/readings', { headers: ingestHeaders, body: '{}' }),
+        400,
+      ],
+      [
+        'broken percent-encoding in the sensor id',
+        () =>
+          http('GET', `/api/spaces/${space}/sensors/%/readings.csv`, {
+            headers: { authorization: `Bearer ${bo.token}` },
+          }),
+        400,
+      ],
+    ];
+    for (const [name, call, status] of cases) {
+      const res = await call();
+      expectJsonError(res, name);
+      expect(res.status, name).toBe(status);
+    }
+    await expectUnharmed();
+  });
+
+  it('leaves the database, the prototypes and the heap as they were', async () => {
+    expect(failed).toEqual([]);
+    await expectUnharmed();
+    const heapAfter = await settledHeap();
+    expect(heapAfter - heapBefore, `heap ${mb(heapBefore)} → ${mb(heapAfter)}`).toBeLessThan(HEAP_GROWTH_LIMIT);
+
+    const acked = [...tally.commandCalls.values()].reduce((a, b) => a + b, 0);
+    const perCommand = COMMANDS.map((c) => tally.commandCalls.get(c) ?? 0);
+    recordSection('fuzz', {
+      order: 40,
+      title: 'Hostile input: property-based fuzzing',
+      setup:
+        `One in-process server (SQLite) with two users in a space holding a chat message, a channel, a direct ` +
+        `conversation, a running pomodoro, clicks and sensor readings. fast-check ${fc.__version} drove every ` +
+        `command of \`commandSchemas\` (${COMMANDS.length}) with payloads its schema refuses — wrong types, ` +
+        'NaN/±Infinity, -1, 2^53, 1e308, 40 KB strings, `__proto__`/`constructor`/`prototype` own keys, nesting ' +
+        '1,000 deep (5,000 and 20,000 as raw text), arrays for objects, unknown keys, valid payloads with one field wrong — and every HTTP endpoint ' +
+        'with hostile bodies, content types, encodings, tokens and path segments. Rate limits were scaled ' +
+        `×${RATE_LIMIT_SCALE} so the schemas, not the limiter, answered.`,
+      figures: {
+        'Commands covered': `${COMMANDS.length} of ${COMMANDS.length}`,
+        'Invalid command calls': `${acked} (${Math.min(...perCommand)}–${Math.max(...perCommand)} per command)`,
+        '…of which with extra arguments / without an ack': `${tally.extraArgs} / ${tally.unacked}`,
+        '…of which nested 5,000–20,000 deep, as raw packets': tally.rawDeep,
+        'Unknown events (with / without an ack)': `${tally.unknownAcked} / ${tally.unknownUnacked}`,
+        'Error acks by code': listCounts(tally.ackCodes),
+        'Malformed Socket.IO packets (sender closed)': `${tally.rawPackets} (${tally.rawPacketsClosed})`,
+        'Frames over the socket limit (sender closed, others untouched)': `${tally.oversized} (${tally.oversized})`,
+        'Handshakes with hostile auth (all refused)': tally.handshakes,
+        'HTTP calls': tally.http,
+        'HTTP statuses': listCounts(tally.httpStatuses),
+        Seeds: `${SEED} + property index (${seedsUsed.size} properties, 0–${Math.max(...seedsUsed)})`,
+        'Crashes, 5xx, hung calls': 0,
+        'Disconnected sockets other than the offenders': disconnects.length,
+        'Rows changed': 0,
+        'Heap used, after forced GC (before → after)': `${mb(heapBefore)} → ${mb(heapAfter)}`,
+        Duration: `${((performance.now() - started) / 1000).toFixed(1)} s`,
+      },
+      notes: [
+        `${SOAK ? 'Soak' : 'Quick'} mode: ${COMMAND_RUNS} runs per command property, ${HTTP_RUNS} per HTTP endpoint property.`,
+        'Invalid payloads are filtered through the command schema after a JSON round trip (what the server receives), ' +
+          'so every call counted here is truly invalid; the database is compared row by row after each scenario.',
+        `Wrong methods on the probes get Express's default 404 page (${[...tally.nonApiContentTypes].join(', ')}), ` +
+          'not the JSON error the API answers; no stack trace is shown.',
+      ],
+    });
+  });
+});
