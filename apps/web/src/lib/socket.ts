@@ -15,10 +15,21 @@ export type HuddleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
+/**
+ * Names this tab on every Socket.IO request (`?tab=…`), polling and WebSocket alike. A load balancer in
+ * front of several nodes hashes on it to keep each tab's requests on one node (deploy/nginx.conf).
+ */
+const TAB_ID = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+
 /** The one Socket.IO client of the app, same origin; it connects only once a space has a session token. */
 export const socket: HuddleSocket = io({
   path: '/socket.io',
   autoConnect: false,
+  query: { tab: TAB_ID },
+  // Back within a few seconds of a server restart or a node's death: retries 1 s, 2 s, then every 3 s
+  // (±50 % jitter, so a node's clients do not all come back in the same instant).
+  reconnectionDelay: 1000,
+  reconnectionDelayMax: 3000,
 });
 
 export function connectSocket(token: string): void {
@@ -26,6 +37,17 @@ export function connectSocket(token: string): void {
   socket.auth = auth;
   if (socket.connected || socket.active) socket.disconnect();
   socket.connect();
+}
+
+/** The token the next (re)connection presents, without reconnecting now: a renewed session token. */
+export function setSocketToken(token: string): void {
+  const auth: HandshakeAuth = { token, protocolVersion: PROTOCOL_VERSION };
+  socket.auth = auth;
+}
+
+/** The token the socket presents. */
+export function socketToken(): string | undefined {
+  return (socket.auth as Partial<HandshakeAuth> | undefined)?.token;
 }
 
 export function disconnectSocket(): void {

@@ -3,18 +3,24 @@ import { useEffect } from 'react';
 import { ConnectionStatus } from '../../../components/connection-status';
 import { AppHeader } from '../../../components/layout/app-header';
 import { PanelErrorBoundary } from '../../../components/panel-error-boundary';
+import { SignOutOthers } from '../../../features/session/components/sign-out-others';
+import { useSessionStore } from '../../../features/session/stores/session-store';
 import { useConnectionStore } from '../../../stores/connection-store';
 import { closeSpaceConnection, openSpaceConnection } from '../../socket-bridge';
 import { FEATURE_PANELS } from './feature-panels';
 
 export function SpaceView({ grant }: { grant: SessionGrant }) {
-  const { space, token } = grant;
+  const { space } = grant;
+  const userId = grant.user.id;
   const problem = useConnectionStore((s) => s.problem);
 
+  // Connects once per space and user: a renewed token (every welcome brings one) is kept for the next
+  // reconnect without reconnecting now.
   useEffect(() => {
-    openSpaceConnection(space, token);
+    const held = useSessionStore.getState().grants[space];
+    if (held?.user.id === userId) openSpaceConnection(space, held.token);
     return closeSpaceConnection;
-  }, [space, token]);
+  }, [space, userId]);
 
   return (
     <div className="page">
@@ -32,6 +38,7 @@ export function SpaceView({ grant }: { grant: SessionGrant }) {
             <span data-testid="user-name">{grant.user.name}</span>
           </p>
           <ConnectionStatus />
+          <SignOutOthers />
         </div>
       </AppHeader>
       {problem !== null && (

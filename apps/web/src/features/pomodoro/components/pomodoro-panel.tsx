@@ -1,5 +1,6 @@
 import { type Ack, describeActivity, type PomodoroSnapshot, PomodoroState } from '@huddle/protocol';
 import { InlineAlert } from '../../../components/ui/inline-alert';
+import { PanelLoading } from '../../../components/ui/panel-loading';
 import { useDocumentTitle } from '../../../hooks/use-document-title';
 import { useFlashMessage } from '../../../hooks/use-flash-message';
 import { useNotificationPermission } from '../../../hooks/use-notification-permission';
@@ -20,11 +21,7 @@ export function PomodoroPanel() {
   useDocumentTitle(pomodoroTitle(snapshot, remaining));
 
   if (snapshot === null) {
-    return (
-      <p className="panel__placeholder" aria-busy="true">
-        Waiting for the timer…
-      </p>
-    );
+    return <PanelLoading>Waiting for the timer…</PanelLoading>;
   }
   return <PomodoroView snapshot={snapshot} remaining={remaining} />;
 }

@@ -18,11 +18,11 @@ export async function createSession(body: CreateSessionBody): Promise<Ack<Sessio
   return unavailable(`Huddle could not be joined right now (HTTP ${response.status}). Try again in a moment.`);
 }
 
-function unavailable(message: string): Ack<never> {
+export function unavailable(message: string): Ack<never> {
   return { ok: false, error: { code: ErrorCode.Unavailable, message } };
 }
 
-function isSessionGrant(value: unknown): value is SessionGrant {
+export function isSessionGrant(value: unknown): value is SessionGrant {
   if (typeof value !== 'object' || value === null) return false;
   const { token, user, space } = value as Partial<SessionGrant>;
   return (
@@ -33,7 +33,7 @@ function isSessionGrant(value: unknown): value is SessionGrant {
   );
 }
 
-function isErrorBody(value: unknown): value is { error: { code: ErrorCode; message: string; field?: string } } {
+export function isErrorBody(value: unknown): value is { error: { code: ErrorCode; message: string; field?: string } } {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
   const { error } = value as { error: unknown };
   return (

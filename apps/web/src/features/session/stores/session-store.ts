@@ -11,6 +11,8 @@ interface SessionState {
   notices: Record<string, string>;
   saveGrant: (grant: SessionGrant) => void;
   updateUser: (space: string, user: PublicUser) => void;
+  /** Keeps a renewed token of the same session in place of the old one. */
+  renewToken: (space: string, token: string) => void;
   forgetGrant: (space: string, notice: string) => void;
 }
 
@@ -31,6 +33,12 @@ export const useSessionStore = create<SessionState>()(
           const grant = state.grants[space];
           if (!grant || (grant.user.id === user.id && grant.user.name === user.name)) return state;
           return { grants: { ...state.grants, [space]: { ...grant, user } } };
+        }),
+      renewToken: (space, token) =>
+        set((state) => {
+          const grant = state.grants[space];
+          if (!grant || grant.token === token) return state;
+          return { grants: { ...state.grants, [space]: { ...grant, token } } };
         }),
       forgetGrant: (space, notice) =>
         set((state) => ({ grants: without(state.grants, space), notices: { ...state.notices, [space]: notice } })),
