@@ -10,6 +10,10 @@ export interface HuddleServer {
   url: string;
   /** Kills the process (SIGKILL, like a crash) and starts it again on the same port and data. */
   restart(): Promise<void>;
+  /** Kills the process (SIGKILL) and leaves it down until `relaunch`. */
+  crash(): Promise<void>;
+  /** Starts the process again on the same port and data. */
+  relaunch(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,9 +37,17 @@ export async function startHuddleServer(env: Record<string, string> = {}): Promi
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    // The server never outlives the test run, whatever ends it.
+    const launched = child;
+    const orphanGuard = () => launched.kill('SIGKILL');
+    process.once('exit', orphanGuard);
+    launched.once('exit', () => process.off('exit', orphanGuard));
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('server did not start in 15 s')), 15_000);
+      const timer = setTimeout(() => {
+        launched.kill('SIGKILL');
+        reject(new Error('server did not start in 30 s'));
+      }, 30_000);
       child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
       lines.on('line', (line) => {
         try {
@@ -65,6 +77,10 @@ export async function startHuddleServer(env: Record<string, string> = {}): Promi
     url,
     async restart() {
       await kill('SIGKILL');
+      await launch();
+    },
+    crash: () => kill('SIGKILL'),
+    async relaunch() {
       await launch();
     },
     async stop() {

@@ -1,6 +1,10 @@
-import { countdownSeconds, expect, joinSpace, test, tomato } from './fixtures.js';
+import { countdownSeconds, expect, FAST_POMODORO, joinSpace, test, tomato } from './fixtures.js';
 
-test.describe('shared pomodoro', () => {
+test.describe('shared pomodoro, a work period long enough to check both tabs during it', () => {
+  // Periods long enough for every check inside them on a busy CI machine (2 s work and 3 s breaks
+  // once ran out between a press and the other tab's checks).
+  test.use({ serverEnv: { ...FAST_POMODORO, POMODORO_WORK_SECONDS: '10' } });
+
   test('two users see the same state and countdown, through a whole work period and into a break', async ({
     actor,
   }) => {
@@ -10,15 +14,15 @@ test.describe('shared pomodoro', () => {
     await expect(tomato(bo)).toHaveAccessibleName('Pomodoro: Press Me!');
 
     await tomato(ana).click();
-    // The other user sees it within a second, with the same countdown.
-    await expect(tomato(bo)).toHaveAccessibleName('Pomodoro: Work', { timeout: 1000 });
+    // The other user sees it promptly (the latency itself is measured by the benchmark), with the same countdown.
+    await expect(tomato(bo)).toHaveAccessibleName('Pomodoro: Work', { timeout: 3000 });
     await expect(bo.getByTestId('pomodoro-activity')).toHaveText('Ana pressed: Work');
     const [a, b] = await Promise.all([countdownSeconds(ana), countdownSeconds(bo)]);
     expect(Math.abs(a - b)).toBeLessThanOrEqual(1);
     expect(a).toBeGreaterThan(0);
 
     // Nobody clicks: the deadline passes and both ring.
-    await expect(tomato(ana)).toHaveAccessibleName('Pomodoro: Break time');
+    await expect(tomato(ana)).toHaveAccessibleName('Pomodoro: Break time', { timeout: 15_000 });
     await expect(tomato(bo)).toHaveAccessibleName('Pomodoro: Break time');
     await expect(bo.getByTestId('pomodoro-completed')).toContainText('1');
 
@@ -28,7 +32,9 @@ test.describe('shared pomodoro', () => {
     await expect(ana.getByTestId('pomodoro-activity')).toHaveText('Bo pressed: Short Break');
     await expect(ana.locator('svg text', { hasText: 'Short Break' })).toBeVisible();
   });
+});
 
+test.describe('shared pomodoro', () => {
   test('the tomato is a real button: Enter and Space press it', async ({ actor }) => {
     const ana = await actor('Ana');
     await tomato(ana).focus();
@@ -106,17 +112,18 @@ test.describe('with a work period longer than the test', () => {
     await tomato(ana).click();
     await expect(tomato(bo)).toHaveAccessibleName('Pomodoro: Work');
     const before = await countdownSeconds(bo);
+    const beforeAt = Date.now();
 
     await server.restart();
 
     for (const page of [ana, bo]) {
-      await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible({ timeout: 10_000 });
+      await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible({ timeout: 15_000 });
       await expect(tomato(page)).toHaveAccessibleName('Pomodoro: Work');
     }
     const [a, b] = await Promise.all([countdownSeconds(ana), countdownSeconds(bo)]);
+    const elapsed = (Date.now() - beforeAt) / 1000;
     expect(Math.abs(a - b)).toBeLessThanOrEqual(1);
-    // The original deadline: the countdown went on, it did not start over.
-    expect(b).toBeLessThanOrEqual(before);
-    expect(b).toBeGreaterThan(before - 15);
+    // The original deadline (±2 s of reading the countdowns): it went on meanwhile, it did not start over.
+    expect(Math.abs(b + elapsed - before)).toBeLessThanOrEqual(2);
   });
 });
