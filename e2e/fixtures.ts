@@ -36,13 +36,14 @@ export const test = base.extend<Fixtures>({
   space: async ({}, use) => use(`e2e-${randomBytes(3).toString('hex')}`),
   actor: async ({ browser, server, space, topology }, use) => {
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
-    const usedNodes = new Set<number>();
     await use(async (name) => {
       const context = await browser.newContext({ baseURL: server.url });
       contexts.push(context);
       const page = await context.newPage();
       if (topology === 'cluster') {
-        usedNodes.add(await joinOnAnotherNode(page, server as HuddleCluster, space, name, usedNodes));
+        // Each user of a test on a node of their own (round robin past three).
+        const cluster = server as HuddleCluster;
+        await joinOnNode(page, cluster, space, name, (contexts.length - 1) % cluster.nodes.length);
       } else {
         await joinSpace(page, space, name);
       }
@@ -61,28 +62,14 @@ export async function joinSpace(page: Page, space: string, name: string): Promis
   await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
 }
 
-/**
- * Joins through nginx and reloads (a new tab id, hashed anew) until the page's socket is on a node no
- * other actor uses, while there is one: users of a test are spread over the nodes. Returns the node.
- */
-async function joinOnAnotherNode(
-  page: Page,
-  cluster: HuddleCluster,
-  space: string,
-  name: string,
-  used: ReadonlySet<number>,
-): Promise<number> {
+/** Joins through nginx on `cluster.nodes[node]`: the page gets a tab id that nginx hashes to that node. */
+async function joinOnNode(page: Page, cluster: HuddleCluster, space: string, name: string, node: number) {
+  const tab = await cluster.tabOn(node);
+  // The web client keeps its tab id under this sessionStorage key (apps/web/src/lib/socket.ts).
+  await page.addInitScript(`sessionStorage.setItem('huddle:tab', ${JSON.stringify(tab)})`);
   const before = await cluster.socketsPerNode();
-  const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
   await joinSpace(page, space, name);
-  for (let attempt = 0; ; attempt += 1) {
-    await expect.poll(async () => total(await cluster.socketsPerNode())).toBe(total(before) + 1);
-    const after = await cluster.socketsPerNode();
-    const node = after.findIndex((n, i) => n > (before[i] ?? 0));
-    if (!used.has(node) || used.size >= cluster.nodes.length || attempt >= 20) return node;
-    await page.reload();
-    await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-  }
+  await expect.poll(async () => (await cluster.socketsPerNode())[node]).toBe((before[node] ?? 0) + 1);
 }
 
 export function tomato(page: Page) {

@@ -14,6 +14,8 @@ export interface HuddleCluster extends HuddleServer {
   nodes: HuddleServer[];
   /** Open Socket.IO connections on each node, from its /metrics; 0 for a node that is down. */
   socketsPerNode(): Promise<number[]>;
+  /** A tab id (the web client's `?tab=`) that nginx sends to `nodes[index]`. */
+  tabOn(index: number): Promise<string>;
 }
 
 /** Renders deploy/nginx.conf.template for `upstreams` listening on `listen`. */
@@ -49,6 +51,8 @@ export async function startHuddleCluster(env: Record<string, string> = {}, count
   const databaseUrl = new URL(PG_ADMIN_URL);
   databaseUrl.pathname = `/${database}`;
 
+  const nodeId = (index: number) => `${prefix}-n${index + 1}`;
+
   const dropStorage = () => {
     execFileSync('psql', [PG_ADMIN_URL, '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
     const keys = execFileSync('redis-cli', ['-u', REDIS_URL, '--scan', '--pattern', `${prefix}*`], {
@@ -67,7 +71,7 @@ export async function startHuddleCluster(env: Record<string, string> = {}, count
         DATABASE_URL: databaseUrl.toString(),
         REDIS_URL,
         REDIS_PREFIX: prefix,
-        NODE_ID: `${prefix}-n${i + 1}`,
+        NODE_ID: nodeId(i),
         // Short heartbeats: a killed node's users leave within seconds.
         HEARTBEAT_INTERVAL_MS: '1000',
         HEARTBEAT_TIMEOUT_MS: '2000',
@@ -134,6 +138,16 @@ export async function startHuddleCluster(env: Record<string, string> = {}, count
           return Number(/^huddle_connected_sockets (\d+)/m.exec(text)?.[1] ?? 0);
         }),
       ),
+    async tabOn(index) {
+      // Asked of nginx itself: its /healthz?tab=… goes where that tab's Socket.IO requests go, and the
+      // node that answers names itself.
+      for (let attempt = 0; attempt < 200; attempt += 1) {
+        const tab = randomBytes(8).toString('hex');
+        const health = (await (await fetch(`${url}/healthz?tab=${tab}`)).json()) as { node?: string };
+        if (health.node === nodeId(index)) return tab;
+      }
+      throw new Error(`nginx sent none of 200 tab ids to node ${index + 1}`);
+    },
     async restart() {
       await Promise.all(nodes.map((n) => n.restart()));
     },

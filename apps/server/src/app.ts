@@ -216,8 +216,10 @@ export function createApp({
       autoLogging: { ignore: (req) => !req.url?.startsWith('/api') },
     }),
   );
+  // In a cluster the answer names the node, so one can see where a load balancer sends a request.
+  const health = config.redis ? { ok: true, node: config.nodeId } : { ok: true };
   web.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+    res.json(health);
   });
   web.get('/metrics', async (req, res) => {
     if (config.metricsToken !== undefined && !sameSecret(bearer(req) ?? '', config.metricsToken)) {

@@ -17,9 +17,23 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
 /**
  * Names this tab on every Socket.IO request (`?tab=…`), polling and WebSocket alike. A load balancer in
- * front of several nodes hashes on it to keep each tab's requests on one node (deploy/nginx.conf).
+ * front of several nodes hashes on it to keep each tab's requests on one node (deploy/nginx.conf). Kept
+ * in `sessionStorage`, so a reload stays on its node while other tabs spread over the others.
  */
-const TAB_ID = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+const TAB_ID = tabId();
+
+function tabId(): string {
+  const key = 'huddle:tab';
+  const fresh = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+  try {
+    const kept = sessionStorage.getItem(key);
+    if (kept !== null && /^[0-9a-f]{16}$/.test(kept)) return kept;
+    sessionStorage.setItem(key, fresh);
+  } catch {
+    // Storage blocked: a tab id for this page load only.
+  }
+  return fresh;
+}
 
 /** The one Socket.IO client of the app, same origin; it connects only once a space has a session token. */
 export const socket: HuddleSocket = io({
