@@ -67,6 +67,8 @@ describe('three nodes on PostgreSQL and Redis', () => {
 
   it('delivers chat across nodes and keeps one presence list, a user with tabs on two nodes counted once', async () => {
     const [n1, n2, n3] = (await startNodes()) as [string, string, string];
+    // Each node names itself on /healthz (how one finds where a load balancer sends a request).
+    expect(await (await fetch(`${n2}/healthz`)).json()).toEqual({ ok: true, node: `${prefix}-${generation}-n2` });
     const space = uniqueSpace('cluster');
     const ana = await join(n1, space, 'Ana');
     const bo = await join(n2, space, 'Bo');
