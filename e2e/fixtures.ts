@@ -76,10 +76,15 @@ export function tomato(page: Page) {
   return page.getByRole('button', { name: /^Pomodoro:/ });
 }
 
-/** Seconds shown by the mm:ss countdown. */
-export async function countdownSeconds(page: Page): Promise<number> {
-  const text = (await page.getByTestId('pomodoro-countdown').textContent()) ?? '';
+/**
+ * The deadline the mm:ss countdown shows, in seconds of the machine's clock: the countdown plus the
+ * moment it was read, both taken in the page at once. Pages and readings taken seconds apart on a busy
+ * machine compare directly (the countdown itself moves on between two reads).
+ */
+export async function shownDeadline(page: Page): Promise<number> {
+  const countdown = page.getByTestId('pomodoro-countdown');
+  const { text, at } = await countdown.evaluate((el) => ({ text: el.textContent ?? '', at: Date.now() }));
   const match = /(\d+):(\d{2})/.exec(text);
   if (!match) throw new Error(`no countdown in "${text}"`);
-  return Number(match[1]) * 60 + Number(match[2]);
+  return at / 1000 + Number(match[1]) * 60 + Number(match[2]);
 }

@@ -72,9 +72,9 @@ export async function startHuddleCluster(env: Record<string, string> = {}, count
         REDIS_URL,
         REDIS_PREFIX: prefix,
         NODE_ID: nodeId(i),
-        // Short heartbeats: a killed node's users leave within seconds.
-        HEARTBEAT_INTERVAL_MS: '1000',
-        HEARTBEAT_TIMEOUT_MS: '2000',
+        // The production heartbeat (25 s ping, 20 s timeout). A killed node needs no short one: nginx
+        // drops its clients' connections at once and they reconnect to the others. A 1 s / 2 s heartbeat
+        // dropped healthy connections on this busy 2-core machine whenever a pong took over 2 s.
       }),
     ),
   );
