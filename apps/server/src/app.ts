@@ -162,7 +162,10 @@ export function createApp({
   const setups = createInFlight();
   io.on('connection', (socket) => {
     metrics.connectedSockets.inc();
-    socket.on('disconnect', () => metrics.connectedSockets.dec());
+    socket.on('disconnect', (reason) => {
+      metrics.connectedSockets.dec();
+      logger.debug({ socket: socket.id, user: socket.data.user.id, reason }, 'disconnected');
+    });
     socket.onAnyOutgoing(metrics.countEmitted);
     bindCommands(socket, commands, logger, metrics, commandLimit);
     setups.run(async () => {
@@ -172,6 +175,10 @@ export function createApp({
           await feature.onConnection?.(socket);
           await feature.snapshot?.(socket);
         }
+        logger.debug(
+          { socket: socket.id, user: socket.data.user.id, transport: socket.conn.transport.name },
+          'connection set up',
+        );
       } catch (err) {
         logger.error({ err, space: socket.data.space }, 'connection setup failed');
         socket.disconnect();

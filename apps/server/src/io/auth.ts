@@ -24,14 +24,20 @@ export function useSessionAuth(io: HuddleServer, sessions: SessionService, logge
       }
       return next(refusal({ code: 'UNAUTHORIZED', message: 'A session token is required' }));
     }
+    const started = performance.now();
     try {
       const session = await sessions.authenticate(auth.data.token);
-      if (!session) return next(refusal({ code: 'UNAUTHORIZED', message: 'Your session is not valid; join again' }));
+      const ms = Math.round(performance.now() - started);
+      if (!session) {
+        logger.debug({ ms }, 'handshake refused: session not valid');
+        return next(refusal({ code: 'UNAUTHORIZED', message: 'Your session is not valid; join again' }));
+      }
+      logger.debug({ user: session.user.id, space: session.space, ms }, 'handshake authenticated');
       socket.data.user = session.user;
       socket.data.space = session.space;
       next();
     } catch (err) {
-      logger.error({ err }, 'handshake authentication failed');
+      logger.error({ err, ms: Math.round(performance.now() - started) }, 'handshake authentication failed');
       next(refusal({ code: 'UNAVAILABLE', message: 'The server could not check your session; retrying' }));
     }
   });
