@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures.js';
+import { expect, expectConnected, test } from './fixtures.js';
 
 const log = (page: Page) => page.getByRole('log', { name: /^Messages (in|with) / });
 const composer = (page: Page) => page.getByRole('textbox', { name: /^Message / });
@@ -38,7 +38,7 @@ test.describe('chat', () => {
     const bo = await actor('Bo');
     const boSecondTab = await bo.context().newPage();
     await boSecondTab.goto(`/s/${space}`);
-    await expect(boSecondTab.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await expectConnected(boSecondTab);
     const cy = await actor('Cy');
 
     for (const page of [ana, bo, cy]) {
@@ -105,7 +105,7 @@ test.describe('chat', () => {
     await say(ana, 'second, see https://example.com/notes.');
     await say(ana, 'third');
     await ana.reload();
-    await expect(ana.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await expectConnected(ana);
     await expect(messages(ana)).toHaveCount(3);
     await expect(messages(ana).getByTestId('chat-text')).toHaveText(['first', /^second/, 'third']);
     const link = messages(ana).getByRole('link', { name: 'https://example.com/notes' });

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures.js';
+import { expect, expectConnected, test } from './fixtures.js';
 
 const nugget = (page: Page) => page.getByRole('button', { name: 'Mine gold' });
 const gold = (page: Page) => page.getByTestId('gold-count');
@@ -39,7 +39,7 @@ test.describe('gold clicker', () => {
     const first = await actor('Ana');
     const second = await first.context().newPage();
     await second.goto(`/s/${space}`);
-    await expect(second.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await expectConnected(second);
 
     await mine(first, 5);
     await expect(gold(first)).toHaveText('5 gold');

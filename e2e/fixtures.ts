@@ -26,9 +26,16 @@ interface Fixtures {
 export const test = base.extend<Fixtures>({
   serverEnv: [FAST_POMODORO, { option: true }],
   topology: ['single', { option: true }],
-  server: async ({ serverEnv, topology }, use) => {
+  server: async ({ serverEnv, topology }, use, testInfo) => {
     const server = topology === 'cluster' ? await startHuddleCluster(serverEnv) : await startHuddleServer(serverEnv);
     await use(server);
+    // A failure's report carries what the server said meanwhile: attached whole, and its last lines
+    // printed (the reporter shows only the start of an attachment, and CI keeps only what is printed).
+    if (testInfo.status !== testInfo.expectedStatus) {
+      const log = server.recentLog();
+      await testInfo.attach('server-log', { body: log, contentType: 'text/plain' });
+      console.error(`server log, last lines:\n${log.split('\n').slice(-60).join('\n')}`);
+    }
     await server.stop();
   },
   baseURL: async ({ server }, use) => use(server.url),
@@ -59,7 +66,16 @@ export async function joinSpace(page: Page, space: string, name: string): Promis
   await page.goto(`/s/${space}`);
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Join' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await expectConnected(page);
+}
+
+/**
+ * Waits for the page to show "Connected". Longer than other waits: a (re)connection is the page load's
+ * last step, and on this 2-core machine it can coincide with the other worker starting or stopping three
+ * server nodes, nginx and a database (one CI run took over 10 s; connection latency lives in bench/).
+ */
+export async function expectConnected(page: Page, timeout = 20_000): Promise<void> {
+  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible({ timeout });
 }
 
 /** Joins through nginx on `cluster.nodes[node]`: the page gets a tab id that nginx hashes to that node. */

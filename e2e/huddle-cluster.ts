@@ -158,5 +158,17 @@ export async function startHuddleCluster(env: Record<string, string> = {}, count
       await Promise.all(nodes.map((n) => n.relaunch()));
     },
     stop: stopAll,
+    // The nodes' lines merged in time order, each prefixed with its node number.
+    recentLog: () =>
+      nodes
+        .flatMap((n, i) =>
+          n
+            .recentLog()
+            .split('\n')
+            .map((line) => ({ line: `n${i + 1} ${line}`, time: Number(/"time":(\d+)/.exec(line)?.[1] ?? 0) })),
+        )
+        .sort((a, b) => a.time - b.time)
+        .map((l) => l.line)
+        .join('\n'),
   };
 }

@@ -15,13 +15,18 @@ export interface HuddleServer {
   /** Starts the process again on the same port and data. */
   relaunch(): Promise<void>;
   stop(): Promise<void>;
+  /** The server's recent log lines (JSON, one per line), for a failed test's report. */
+  recentLog(): string;
 }
+
+const LOG_LINES_KEPT = 150;
 
 /** Starts the built server as a real process with its own data directory, as production runs it. */
 export async function startHuddleServer(env: Record<string, string> = {}): Promise<HuddleServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'huddle-e2e-'));
   let port = 0;
   let child: ChildProcess;
+  const log: string[] = [];
 
   async function launch(): Promise<string> {
     child = spawn(process.execPath, [SERVER_ENTRY], {
@@ -32,7 +37,8 @@ export async function startHuddleServer(env: Record<string, string> = {}): Promi
         HOST: '127.0.0.1',
         PORT: String(port),
         DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
+        // Debug: a failed test's report shows each handshake, connection, command and disconnect.
+        LOG_LEVEL: 'debug',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -50,6 +56,8 @@ export async function startHuddleServer(env: Record<string, string> = {}): Promi
       }, 30_000);
       child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
       lines.on('line', (line) => {
+        log.push(line);
+        if (log.length > LOG_LINES_KEPT) log.splice(0, log.length - LOG_LINES_KEPT);
         try {
           const log = JSON.parse(line) as { msg?: string; url?: string };
           if (log.msg === 'huddle listening' && log.url) {
@@ -87,5 +95,6 @@ export async function startHuddleServer(env: Record<string, string> = {}): Promi
       await kill('SIGTERM');
       rmSync(dataDir, { recursive: true, force: true });
     },
+    recentLog: () => log.join('\n'),
   };
 }

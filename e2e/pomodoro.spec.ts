@@ -1,4 +1,4 @@
-import { expect, FAST_POMODORO, joinSpace, shownDeadline, test, tomato } from './fixtures.js';
+import { expect, expectConnected, FAST_POMODORO, joinSpace, shownDeadline, test, tomato } from './fixtures.js';
 
 test.describe('shared pomodoro, a work period long enough to check both tabs during it', () => {
   // Periods long enough for every check inside them on a busy CI machine (2 s work and 3 s breaks
@@ -94,7 +94,7 @@ test.describe('with a work period longer than the test', () => {
     const second = await first.context().newPage();
     await second.goto(`/s/${space}`);
     // Same browser storage → same session: no join form, same name.
-    await expect(second.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await expectConnected(second);
     await expect(second.getByLabel('Your name')).toHaveCount(0);
     await expect(second.getByText('Ana', { exact: true }).first()).toBeVisible();
 
@@ -102,7 +102,7 @@ test.describe('with a work period longer than the test', () => {
     await expect(first.getByTestId('pomodoro-activity')).toHaveText('Ana pressed: Work');
 
     await first.reload();
-    await expect(first.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+    await expectConnected(first);
     await expect(first.getByLabel('Your name')).toHaveCount(0);
     await expect(first.getByTestId('pomodoro-activity')).toHaveText('Ana pressed: Work');
   });
@@ -117,7 +117,7 @@ test.describe('with a work period longer than the test', () => {
     await server.restart();
 
     for (const page of [ana, bo]) {
-      await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible({ timeout: 15_000 });
+      await expectConnected(page);
       await expect(tomato(page)).toHaveAccessibleName('Pomodoro: Work');
     }
     const [a, b] = await Promise.all([shownDeadline(ana), shownDeadline(bo)]);

@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures.js';
+import { expect, expectConnected, test } from './fixtures.js';
 
 test('"Sign out other devices" ends the other device’s session; this one stays connected', async ({
   actor,
@@ -14,11 +14,11 @@ test('"Sign out other devices" ends the other device’s session; this one stays
   });
   const phone = await phoneContext.newPage();
   await phone.goto(`/s/${space}`);
-  await expect(phone.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await expectConnected(phone);
 
   await laptop.getByRole('button', { name: 'Sign out other devices' }).click();
   await expect(laptop.getByText('Signed out of every other device.')).toBeVisible();
-  await expect(laptop.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await expectConnected(laptop);
 
   // The phone is disconnected at once and its token refused: it is back at the join form, told why.
   await expect(phone.getByText('Your session for this space has ended. Join again to continue.')).toBeVisible();
@@ -27,7 +27,7 @@ test('"Sign out other devices" ends the other device’s session; this one stays
 
   // The laptop keeps its session across a reload.
   await laptop.reload();
-  await expect(laptop.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await expectConnected(laptop);
   await expect(laptop.getByTestId('user-name')).toHaveText('Ana');
   await phoneContext.close();
 });
