@@ -452,7 +452,7 @@ export function markdown(results: Results): string {
   const v = results.versions;
   lines.push('# Huddle benchmark — latest run', '');
   lines.push(
-    `${results.generatedAt} · ${m.cpuModel} × ${m.cores} cores, ${m.memoryGb} GB RAM · Node ${v.node}, socket.io ${v.socketIo}, socket.io-client ${v.socketIoClient}, ws ${v.ws} · commit ${v.commit}${v.dirty ? ' (uncommitted changes)' : ''} · load average ${m.loadAverageStart} at start, ${m.loadAverageEnd} at end · ${fmt(results.wallSeconds, 0)} s`,
+    `${results.generatedAt} · ${m.cpuModel} × ${m.cores} cores, ${m.memoryGb} GB RAM · Node ${v.node}, socket.io ${v.socketIo}, socket.io-client ${v.socketIoClient}, ws ${v.ws} · commit \`${v.commit}\` (\`git describe --always --dirty\`) · load average ${m.loadAverageStart} at start, ${m.loadAverageEnd} at end · ${fmt(results.wallSeconds, 0)} s`,
     '',
     'Ratios are Huddle ÷ floor, measured in the same run: compare those across runs, not absolute times. ' +
       'See `bench/README.md` for what each figure means and for the findings.',

@@ -68,8 +68,8 @@ const versions = {
   socketIo: versionOf('socket.io'),
   socketIoClient: versionOf('socket.io-client'),
   ws: versionOf('ws'),
-  commit: git('rev-parse', '--short', 'HEAD'),
-  dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'apps', 'packages') !== '',
+  /** `git describe --always --dirty`: the commit measured, `-dirty` when the tree had uncommitted changes. */
+  commit: git('describe', '--always', '--dirty', '--abbrev=12'),
 };
 log(
   `${machine.cpuModel} × ${machine.cores}, load ${machine.loadAverageStart}; Node ${versions.node}; commit ${versions.commit}`,
