@@ -15,6 +15,9 @@ export default defineConfig({
   test: {
     include: ['test/reliability/*.test.ts'],
     environment: 'node',
+    // A test that asserts nothing cannot fail; a poll's 1 s default is shorter than this 2-core machine's
+    // hiccups (a test that needs a tighter bound states it in its own expect.poll).
+    expect: { requireAssertions: true, poll: { timeout: 10_000 } },
     testTimeout: 30 * 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,
