@@ -37,6 +37,7 @@ bash $pnpm install --frozen-lockfile
 bash $pnpm lint
 bash $pnpm typecheck
 bash $pnpm test
-# Faults, floods, hostile input and origins, measured: writes docs/reliability.md.
+# Faults, floods, hostile input and origins, measured: writes apps/server/.reliability/report.md
+# (docs/reliability.md changes only through `reliability:publish`, so this leaves tracked files alone).
 bash $pnpm --filter @huddle/server reliability
 bash $pnpm e2e
