@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import { expect, expectConnected, test } from './fixtures.js';
+import { CHAT_LIMITS } from '../packages/protocol/src/index.js';
+import { connectedSockets, expect, expectConnected, FAST_POMODORO, socketUser, test } from './fixtures.js';
 
 const log = (page: Page) => page.getByRole('log', { name: /^Messages (in|with) / });
 const composer = (page: Page) => page.getByRole('textbox', { name: /^Message / });
@@ -9,6 +10,20 @@ const channel = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Channels' }).getByRole('button', { name: new RegExp(`^#${name}\\b`) });
 const direct = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Direct messages' }).getByRole('button', { name: new RegExp(`^@${name}\\b`) });
+const notice = (page: Page, text: string) => log(page).getByTestId('chat-notice').filter({ hasText: text });
+
+/**
+ * Everything the server sent to a page over Socket.IO from now on (WebSocket frames and polling
+ * responses alike): what reached the browser, whether or not the app shows it.
+ */
+function recordReceived(page: Page): () => Promise<string> {
+  const received: (string | Promise<string>)[] = [];
+  page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => received.push(payload.toString())));
+  page.on('response', (response) => {
+    if (new URL(response.url()).pathname.startsWith('/socket.io/')) received.push(response.text().catch(() => ''));
+  });
+  return async () => (await Promise.all(received)).join('\n');
+}
 
 async function say(page: Page, text: string) {
   await composer(page).fill(text);
@@ -33,7 +48,11 @@ test.describe('chat', () => {
     await expect(messages(bo)).toHaveCount(2);
   });
 
-  test('everyone sees who is here; closing the last tab of a user removes them once', async ({ actor, space }) => {
+  test('everyone sees who is here; closing the last tab of a user removes them once', async ({
+    actor,
+    server,
+    space,
+  }) => {
     const ana = await actor('Ana');
     const bo = await actor('Bo');
     const boSecondTab = await bo.context().newPage();
@@ -41,28 +60,44 @@ test.describe('chat', () => {
     await expectConnected(boSecondTab);
     const cy = await actor('Cy');
 
-    for (const page of [ana, bo, cy]) {
+    for (const page of [ana, bo, boSecondTab, cy]) {
       await expect(people(page).getByRole('listitem')).toHaveCount(3);
     }
     await expect(people(cy)).toContainText('Bo');
     await expect(people(cy).getByRole('listitem').filter({ hasText: 'Cy' })).toContainText('(you)');
 
-    // One of Bo's two tabs closes: Bo is still here.
+    // One of Bo's two tabs closes. Once the server has dropped its connection, Ana leaves too: her
+    // departure is announced after whatever the closed tab caused, so once Cy sees it, a wrong
+    // "Bo left" would be there too.
+    const open = await connectedSockets(server);
     await bo.close();
-    await expect(cy.getByTestId('chat-notice').filter({ hasText: 'Bo joined' })).toHaveCount(0);
-    await expect(people(cy).getByRole('listitem')).toHaveCount(3);
+    await expect.poll(() => connectedSockets(server), { timeout: 10_000 }).toBe(open - 1);
+    await ana.close();
+    await expect(notice(cy, 'Ana left')).toHaveCount(1);
+    await expect(notice(cy, 'Bo left')).toHaveCount(0);
+    await expect(people(cy).getByRole('listitem')).toHaveCount(2);
+    await expect(people(cy)).toContainText('Bo');
+    await expect(people(boSecondTab).getByRole('listitem')).toHaveCount(2);
 
     await boSecondTab.close();
-    await expect(people(cy).getByRole('listitem')).toHaveCount(2);
+    await expect(people(cy).getByRole('listitem')).toHaveCount(1);
     await expect(people(cy)).not.toContainText('Bo');
-    await expect(log(cy).getByTestId('chat-notice').filter({ hasText: 'Bo left' })).toHaveCount(1);
-    await expect(people(ana).getByRole('listitem')).toHaveCount(2);
+    await expect(notice(cy, 'Bo left')).toHaveCount(1);
+    // Someone arrives after Bo left: a second announcement of Bo's departure would have come before.
+    await actor('Dee');
+    await expect(notice(cy, 'Dee joined')).toHaveCount(1);
+    await expect(notice(cy, 'Bo left')).toHaveCount(1);
+    await expect(people(cy).getByRole('listitem')).toHaveCount(2);
   });
 
   test('a direct message reaches only its recipient', async ({ actor }) => {
     const ana = await actor('Ana');
     const bo = await actor('Bo');
     const cy = await actor('Cy');
+    // Recorded from Cy's next connection on: the reload below opens it.
+    const receivedByCy = recordReceived(cy);
+    await cy.reload();
+    await expectConnected(cy);
     await expect(people(ana).getByRole('listitem')).toHaveCount(3);
 
     await people(ana).getByRole('button', { name: 'Message Bo' }).click();
@@ -73,14 +108,37 @@ test.describe('chat', () => {
     await direct(bo, 'Ana').click();
     await expect(log(bo)).toHaveAccessibleName('Messages with Ana');
     await expect(messages(bo).filter({ hasText: 'Psst, lunch at noon?' })).toHaveCount(1);
-    await say(bo, 'Sure');
-    await expect(messages(ana).filter({ hasText: 'Sure' })).toHaveCount(1);
+    await say(bo, 'Sure, the usual place');
+    await expect(messages(ana).filter({ hasText: 'Sure, the usual place' })).toHaveCount(1);
 
-    // Cy has no such conversation, and nothing leaked into general.
-    await say(cy, 'Anyone around?');
-    await expect(messages(ana).filter({ hasText: 'Anyone around?' })).toHaveCount(0);
-    await expect(cy.getByRole('navigation', { name: 'Direct messages' }).getByRole('button')).toHaveCount(0);
-    await expect(cy.getByText('Psst, lunch at noon?')).toHaveCount(0);
+    // Ana writes in general after both direct messages: once Cy has it, a leaked one would have arrived.
+    await channel(ana, 'general').click();
+    await say(ana, 'Anyone around?');
+    await expect(messages(cy).filter({ hasText: 'Anyone around?' })).toHaveCount(1);
+
+    async function expectNoLeakTo(page: Page) {
+      await expect(page.getByRole('navigation', { name: 'Direct messages' }).getByRole('button')).toHaveCount(0);
+      await expect(page.getByTestId('unread-badge')).toHaveCount(0);
+      await expect(messages(page)).toHaveCount(1);
+      await expect(page.getByText(/Psst|usual place/)).toHaveCount(0);
+    }
+    await expect(log(cy)).toHaveAccessibleName('Messages in #general');
+    await expectNoLeakTo(cy);
+    const received = await receivedByCy();
+    expect(received).toContain('Anyone around?');
+    expect(received).not.toMatch(/Psst|usual place/);
+
+    // After a reload Cy's conversations and general come from the server's storage.
+    await cy.reload();
+    await expectConnected(cy);
+    await expect(messages(cy).filter({ hasText: 'Anyone around?' })).toHaveCount(1);
+    await expectNoLeakTo(cy);
+
+    // Nor did the conversation spill into Ana's or Bo's general.
+    await expect(messages(ana)).toHaveCount(1);
+    await channel(bo, 'general').click();
+    await expect(messages(bo).filter({ hasText: 'Anyone around?' })).toHaveCount(1);
+    await expect(messages(bo)).toHaveCount(1);
   });
 
   test('HTML in a message is shown as text, never run', async ({ actor }) => {
@@ -164,5 +222,39 @@ test.describe('chat', () => {
     await expect(messages(bo).filter({ hasText: 'written during the outage' })).toHaveCount(1, { timeout: 15_000 });
     await expect(messages(bo)).toHaveCount(2);
     await expect(messages(ana)).toHaveCount(2);
+  });
+});
+
+test.describe('chat history', () => {
+  // Seeding sends a few hundred messages in a second: lift the per-user rates that guard against floods.
+  test.use({ serverEnv: { ...FAST_POMODORO, CHAT_SEND_BURST: '500', RATE_LIMIT_SCALE: '50' } });
+
+  test('scrolling up pages in older messages until the first, in order, each once', async ({
+    actor,
+    server,
+    space,
+  }) => {
+    const pageSize = CHAT_LIMITS.pageSize;
+    const total = 2 * pageSize + 20;
+    const texts = Array.from({ length: total }, (_, i) => `message ${String(i + 1).padStart(3, '0')}`);
+    const seeder = await socketUser(server.url, space, 'Seeder');
+    for (const text of texts) await seeder.say('c:general', text);
+    seeder.close();
+
+    const ana = await actor('Ana');
+    const shown = messages(ana).getByTestId('chat-text');
+    const start = ana.getByText('This is the very beginning of #general.');
+    await expect(shown).toHaveText(texts.slice(-pageSize));
+    await expect(ana.getByRole('button', { name: 'Load older messages' })).toBeVisible();
+    await expect(start).toHaveCount(0);
+
+    const scrollToTop = () => log(ana).evaluate((element) => element.scrollTo({ top: 0 }));
+    await scrollToTop();
+    await expect(shown).toHaveText(texts.slice(-2 * pageSize));
+    await expect(start).toHaveCount(0);
+    await scrollToTop();
+    await expect(shown).toHaveText(texts);
+    await expect(start).toBeVisible();
+    await expect(ana.getByRole('button', { name: 'Load older messages' })).toHaveCount(0);
   });
 });

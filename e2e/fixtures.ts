@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import {
+  type Ack,
+  type ChatMessage,
+  Command,
+  PROTOCOL_VERSION,
+  ServerEvent,
+  type SessionGrant,
+} from '../packages/protocol/src/index.js';
 import { type HuddleCluster, startHuddleCluster } from './huddle-cluster.js';
 import { type HuddleServer, startHuddleServer } from './huddle-server.js';
 
@@ -103,4 +113,67 @@ export async function shownDeadline(page: Page): Promise<number> {
   const match = /(\d+):(\d{2})/.exec(text);
   if (!match) throw new Error(`no countdown in "${text}"`);
   return at / 1000 + Number(match[1]) * 60 + Number(match[2]);
+}
+
+/** Open Socket.IO connections on every node of `server`, read from each node's /metrics. */
+export async function connectedSockets(server: HuddleServer): Promise<number> {
+  const nodes = 'nodes' in server ? (server as HuddleCluster).nodes : [server];
+  const counts = await Promise.all(
+    nodes.map(async (node) => {
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      return Number(/^huddle_connected_sockets (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** The part of a socket.io-client socket a test drives. */
+interface ClientSocket {
+  once(event: string, listener: (arg: unknown) => void): void;
+  connect(): void;
+  emitWithAck(event: string, payload: unknown): Promise<unknown>;
+  close(): void;
+}
+
+/**
+ * A user who talks to the server's Socket.IO API directly, with the client library the server's own
+ * tests use (the e2e package has none of its own): it sends in a second what would take a test
+ * minutes to type.
+ */
+export async function socketUser(baseUrl: string, space: string, name: string) {
+  const response = await fetch(`${baseUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ space, name }),
+  });
+  if (response.status !== 201) throw new Error(`joining ${space} as ${name}: HTTP ${response.status}`);
+  const grant = (await response.json()) as SessionGrant;
+  const serverPackage = path.resolve(import.meta.dirname, '../apps/server/package.json');
+  const { io } = createRequire(serverPackage)('socket.io-client') as {
+    io(url: string, options: Record<string, unknown>): ClientSocket;
+  };
+  const socket = io(baseUrl, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    auth: { token: grant.token, protocolVersion: PROTOCOL_VERSION },
+    reconnection: false,
+    autoConnect: false,
+  });
+  // The conversation list comes once the server has set the connection up (and created #general in a
+  // new space); a command sent before could find no channel.
+  await new Promise((resolve, reject) => {
+    socket.once(ServerEvent.ChatConversations, resolve);
+    socket.once('connect_error', reject);
+    socket.connect();
+  });
+  return {
+    /** Sends one message and waits for the server to store it. */
+    async say(conversationId: string, text: string): Promise<ChatMessage> {
+      const clientId = randomBytes(16).toString('hex');
+      const ack = (await socket.emitWithAck(Command.ChatSend, { conversationId, clientId, text })) as Ack<ChatMessage>;
+      if (!ack.ok) throw new Error(`${name} could not send "${text}": ${ack.error.message}`);
+      return ack.data;
+    },
+    close: () => socket.close(),
+  };
 }

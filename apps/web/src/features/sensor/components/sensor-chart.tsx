@@ -1,5 +1,5 @@
 import { SENSOR_RANGES, type SensorRange, type SensorThresholds } from '@huddle/protocol';
-import { type ReactNode, useEffect, useRef, useSyncExternalStore } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useSyncExternalStore } from 'react';
 import uPlot from 'uplot';
 import { loadHistory } from '../commands';
 import { useChartHistory } from '../hooks/use-chart-history';
@@ -43,6 +43,8 @@ export function SensorChart({ sensorId, range, unit, thresholds }: SensorChartPr
   const dark = usePrefersDark();
   const hostRef = useRef<HTMLDivElement>(null);
   const readoutRef = useRef<HTMLParagraphElement>(null);
+  const drawnRef = useRef<HTMLParagraphElement>(null);
+  const drawnId = useId();
   const plotRef = useRef<uPlot | null>(null);
   const thresholdsRef = useRef(thresholds);
 
@@ -51,7 +53,13 @@ export function SensorChart({ sensorId, range, unit, thresholds }: SensorChartPr
     const host = hostRef.current;
     if (host === null) return;
     const plot = new uPlot(
-      plotOptions({ host, unit, thresholds: () => thresholdsRef.current, readout: () => readoutRef.current }),
+      plotOptions({
+        host,
+        unit,
+        thresholds: () => thresholdsRef.current,
+        readout: () => readoutRef.current,
+        drawn: () => drawnRef.current,
+      }),
       toAligned(useSensorChartStore.getState().series, unit),
       host,
     );
@@ -114,8 +122,10 @@ export function SensorChart({ sensorId, range, unit, thresholds }: SensorChartPr
           data-testid="sensor-chart"
           role="img"
           aria-label={`Chart of humidity and temperature, ${description}`}
+          aria-describedby={drawnId}
           ref={hostRef}
         />
+        <p className="visually-hidden" id={drawnId} ref={drawnRef} />
         {overlay !== null && <div className="sensor-chart__overlay">{overlay}</div>}
       </div>
     </div>
@@ -144,9 +154,11 @@ interface PlotContext {
   unit: TemperatureUnit;
   thresholds: () => SensorThresholds;
   readout: () => HTMLElement | null;
+  /** Where the chart says in words what it drew last. */
+  drawn: () => HTMLElement | null;
 }
 
-function plotOptions({ host, unit, thresholds, readout }: PlotContext): uPlot.Options {
+function plotOptions({ host, unit, thresholds, readout, drawn }: PlotContext): uPlot.Options {
   const css = getComputedStyle(host);
   const color = (name: string) => css.getPropertyValue(name).trim();
   const humidityColor = color('--sensor-humidity');
@@ -213,6 +225,11 @@ function plotOptions({ host, unit, thresholds, readout }: PlotContext): uPlot.Op
             'right',
           );
         },
+        (u) => {
+          const element = drawn();
+          const text = describeDrawn(u, symbol);
+          if (element !== null && element.textContent !== text) element.textContent = text;
+        },
       ],
       setCursor: [
         (u) => {
@@ -230,6 +247,25 @@ function plotOptions({ host, unit, thresholds, readout }: PlotContext): uPlot.Op
       ],
     },
   };
+}
+
+/** What a redraw put on the canvas, for screen readers: the points inside the time window and the newest. */
+function describeDrawn(u: uPlot, symbol: string): string {
+  const [at, humidity, temperature] = u.data;
+  const { min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY } = u.scales.x ?? {};
+  let count = 0;
+  let newest = -1;
+  at.forEach((x, i) => {
+    if (x < min || x > max || humidity?.[i] == null) return;
+    count += 1;
+    newest = i;
+  });
+  const x = at[newest];
+  const h = humidity?.[newest];
+  const t = temperature?.[newest];
+  if (count === 0 || x === undefined || h == null || t == null) return 'No points drawn.';
+  const points = count === 1 ? '1 point' : `${count} points`;
+  return `${points} drawn, the newest ${formatHumidity(h)} and ${t.toFixed(1)} ${symbol} at ${formatTime(x * 1000)}.`;
 }
 
 function drawLimit(u: uPlot, scale: string, value: number, color: string, label: string, side: 'left' | 'right') {
