@@ -26,5 +26,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts'],
+    // A test that asserts nothing cannot fail; a poll's 1 s default is shorter than a busy 2-core machine's hiccups.
+    expect: { requireAssertions: true, poll: { timeout: 10_000 } },
   },
 });
