@@ -18,9 +18,9 @@ import {
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { io } from 'socket.io-client';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect, createPgDatabase, join, startTestServer, type TestClient, tempDir, uniqueSpace } from '../helpers.js';
-import { ms, percentile, recordSection, soak } from './report.js';
+import { ms, percentile, type Scenario, scenario, soak } from './report.js';
 
 /**
  * Storage outages (issue 7): while PostgreSQL is cut off or the SQLite file is locked by another
@@ -87,6 +87,16 @@ const pgQuery =
     const numbered = text.replace(/\?/g, () => `$${++n}`);
     return (await client.query(numbered, params)).rows;
   };
+
+/** What differs between two looks at a space's rows, as `field: before → after`; empty when nothing does. */
+function differences(before: Stored, after: Stored): string[] {
+  const found: string[] = [];
+  for (const key of Object.keys(before) as (keyof Stored)[]) {
+    const [a, b] = [JSON.stringify(before[key]), JSON.stringify(after[key])];
+    if (a !== b) found.push(`${key}: ${a} → ${b}`);
+  }
+  return found;
+}
 
 /**
  * How the network to PostgreSQL is cut. Either way new connections are accepted and never answered, so
@@ -299,12 +309,66 @@ function dataOf<T>(result: { ack: Ack<T> | undefined; outcome: Outcome }): T {
 const offending = (outcomes: readonly Outcome[], bad: (o: Outcome) => boolean) =>
   outcomes.filter(bad).map((o) => `${o.call} → ${o.answer} in ${ms(o.ms)}`);
 
+const report = scenario(import.meta.filename, {
+  order: 20,
+  title: 'Storage outage: PostgreSQL cut, SQLite locked',
+  setup:
+    'In-process servers; two users in a space chat, run the pomodoro, click and generate readings, then ' +
+    'storage goes away. PostgreSQL is reached through a TCP proxy in the test, cut two ways: every open ' +
+    'connection reset, or every open connection silent for good (a partition); either way new connections ' +
+    'are accepted and never answered, so the pool meets its timeouts, not a quick ECONNREFUSED. SQLite: a ' +
+    'second connection to the file holds BEGIN EXCLUSIVE. During each outage every kind of call is tried ' +
+    '(chat:send, pomodoro:press, clicker:click, sensor:random, chat:history, POST /api/sessions, /readyz, a ' +
+    'new socket); once storage is back the same calls are made again, without restarting anything, and the ' +
+    "space's rows are compared with those before the outage and with what the calls after it acknowledged.",
+});
+report.note(
+  'PostgreSQL time to error: a call that needs a new connection fails at the pool connect timeout (3 s); ' +
+    'one that took a connection the cut had just killed fails at once; a query already sent on a silent ' +
+    'connection fails at query_timeout (5 s), and that connection is then closed so that the pool does ' +
+    'not hand it out again (database.ts).',
+);
+report.note(
+  'A chat message refused with UNAVAILABLE is not stored; sent again with the same clientId after ' +
+    'recovery it is stored once, and a second retry answers with the same seq.',
+);
+report.note(
+  "Each tab clicks as the web app does, one batch in flight at a time: the server runs one user's " +
+    'clicker commands one after another, so clicks queued behind one that waits for storage wait their ' +
+    'turn too (not measured here).',
+);
+report.note(
+  'SQLite waits for its lock synchronously (busy_timeout 250 ms), which holds the event loop; the ' +
+    'clock:sync round trips and the event-loop stall show that cost per refused write.',
+);
+report.note(
+  'SQLite: a new socket passes the handshake (the session check only reads), but its connection setup ' +
+    'writes (the chat conversations) and fails, so the server closes it right after connecting; the web ' +
+    'app reconnects.',
+);
+
+/**
+ * The checks of what happened during an outage: recorded and asserted like any row, but a failure is
+ * thrown only by `settle()`, after recovery has been checked and reported too.
+ */
+function outageChecks(section: Scenario) {
+  const failures: unknown[] = [];
+  return {
+    asserted<T>(name: string, value: T, check: (value: T) => void, shown?: string | number): void {
+      try {
+        section.asserted(name, value, check, shown);
+      } catch (error) {
+        failures.push(error);
+      }
+    },
+    settle(): void {
+      if (failures.length > 0) throw failures[0];
+    },
+  };
+}
+
 let cleanups: (() => unknown)[] = [];
 const opened: TestClient[] = [];
-const figures: Record<string, string | number> = {};
-const failed: string[] = [];
-
-beforeEach(({ task, onTestFailed }) => onTestFailed(() => void failed.push(task.name)));
 
 afterEach(async () => {
   for (const socket of opened.splice(0)) socket.disconnect();
@@ -379,16 +443,48 @@ describe('storage outage', () => {
       const during = (await Promise.all(rounds)).flat();
       // Still cut: what the database holds now is what the outage left behind.
       const afterOutage = await stored(space);
-      const stayedConnected = [ana, bo].every((t) => t.socket.connected);
+      const disconnectedDuring = [ana, bo].flatMap((t) => t.disconnects);
       proxy.restore();
       const restoredAt = performance.now();
 
+      const label = `PostgreSQL, ${CUTS[how]}`;
+      const of = (kind: Outcome['kind']) => during.filter((o) => o.kind === kind).map((o) => o.ms);
       const refused = (o: Outcome) => o.answer === (o.kind === 'http' ? '503' : ErrorCode.Unavailable);
-      // Soft: whatever went wrong during the outage, recovery is still checked and reported.
-      expect.soft(offending(during, (o) => !refused(o))).toEqual([]);
-      expect.soft(offending(during, (o) => o.ms > PG_ERROR_BOUND_MS)).toEqual([]);
-      expect.soft(stayedConnected).toBe(true);
-      expect.soft(afterOutage).toEqual(before);
+      report.measured(
+        `${label}: outage`,
+        `${seconds(restoredAt - cutAt)} (calls started during the first ${seconds(OUTAGE_MS)}, storage back once ` +
+          `all had answered); ${proxy.counts.cut} open connections cut, ${proxy.counts.held} connection attempts held`,
+      );
+      report.measured(`${label}: calls during the outage`, callsOf(during));
+      // Whatever went wrong during the outage, recovery is still checked and reported before the test fails.
+      const outage = outageChecks(report);
+      outage.asserted(
+        `${label}: answers (each must be UNAVAILABLE or HTTP 503)`,
+        offending(during, (o) => !refused(o)),
+        (wrong) => expect(wrong).toEqual([]),
+        tally(during, (o) =>
+          o.kind === 'command' ? o.answer : `${o.kind === 'http' ? 'HTTP' : 'new socket'} ${o.answer}`,
+        ),
+      );
+      outage.asserted(
+        `${label}: time to error, p50 / max (bound ${ms(PG_ERROR_BOUND_MS)})`,
+        offending(during, (o) => o.ms > PG_ERROR_BOUND_MS),
+        (late) => expect(late).toEqual([]),
+        `commands ${spread(of('command'))}; HTTP ${spread(of('http'))}; new sockets ${spread(of('socket'))}`,
+      );
+      outage.asserted(
+        `${label}: open sockets disconnected by the outage`,
+        disconnectedDuring,
+        (reasons) => expect(reasons).toEqual([]),
+        disconnectedDuring.length,
+      );
+      const writtenDuring = differences(before, afterOutage);
+      outage.asserted(
+        `${label}: rows changed by the refused calls`,
+        writtenDuring,
+        (changes) => expect(changes).toEqual([]),
+        writtenDuring.join('; ') || 'none',
+      );
 
       // Back: the pool reconnects on its own. The first command that succeeds marks the recovery.
       const firstOk = await vi.waitFor(
@@ -413,34 +509,41 @@ describe('storage outage', () => {
       ]);
       const allOk = performance.now() - restoredAt;
       const after = [sent, sentAgain, pressed, clicked, random, history].map((c) => c.outcome).concat(others);
-      expect(offending(after, (o) => !succeeded(o))).toEqual([]);
-      expect(allOk).toBeLessThan(RECOVERY_BOUND_MS);
+      report.asserted(
+        `${label}: calls after restore that failed`,
+        offending(after, (o) => !succeeded(o)),
+        (failed) => expect(failed).toEqual([]),
+        offending(after, (o) => !succeeded(o)).length,
+      );
+      report.asserted(
+        `${label}: time to recover after restore`,
+        allOk,
+        (t) => expect(t).toBeLessThan(RECOVERY_BOUND_MS),
+        `${ms(firstOk)} to the first command ok, ${ms(allOk)} until every kind (and a new socket) was ok`,
+      );
 
       // Nothing was half-done: the presses refused during the cut left the pomodoro idle, the retried message
       // is stored once, the other refused sends and joins not at all; nothing stored before was lost.
       expect(dataOf(pressed).state).toBe(PomodoroState.WORK);
       expect(dataOf(sentAgain).seq).toBe(dataOf(sent).seq);
       expect(dataOf(history).messages.filter((m) => m.clientId === retried)).toHaveLength(1);
-      const end = await stored(space);
-      expect(end.messages).toEqual([...before.messages, retried]);
-      expect(end.clicks).toBe(before.clicks + dataOf(clicked).credited);
-      expect(end.readings).toBe(before.readings + dataOf(random).stored);
-      expect(end.users).toEqual([...before.users, 'Cy0'].sort());
-      expect([ana, bo].flatMap((t) => t.disconnects)).toEqual([]);
-
-      const of = (kind: Outcome['kind']) => during.filter((o) => o.kind === kind).map((o) => o.ms);
-      const label = `PostgreSQL, ${CUTS[how]}`;
-      figures[`${label}: outage`] =
-        `${seconds(restoredAt - cutAt)} (calls started during the first ${seconds(OUTAGE_MS)}, storage back once ` +
-        `all had answered); ${proxy.counts.cut} open connections cut, ${proxy.counts.held} connection attempts held`;
-      figures[`${label}: calls during the outage`] = callsOf(during);
-      figures[`${label}: answers`] = tally(during, (o) =>
-        o.kind === 'command' ? o.answer : `${o.kind === 'http' ? 'HTTP' : 'new socket'} ${o.answer}`,
+      const expected: Stored = {
+        messages: [...before.messages, retried],
+        // One press stored: the refused ones none.
+        pomodoroVersion: before.pomodoroVersion + 1,
+        clicks: before.clicks + dataOf(clicked).credited,
+        readings: before.readings + dataOf(random).stored,
+        users: [...before.users, 'Cy0'].sort(),
+      };
+      const unlike = differences(expected, await stored(space));
+      report.asserted(
+        `${label}: rows unlike the writes acknowledged after restore (lost, doubled or extra)`,
+        unlike,
+        (changes) => expect(changes).toEqual([]),
+        unlike.join('; ') || 'none',
       );
-      figures[`${label}: time to error, p50 / max`] =
-        `commands ${spread(of('command'))}; HTTP ${spread(of('http'))}; new sockets ${spread(of('socket'))}`;
-      figures[`${label}: time to recover after restore`] =
-        `${ms(firstOk)} to the first command ok, ${ms(allOk)} until every kind (and a new socket) was ok`;
+      expect([ana, bo].flatMap((t) => t.disconnects)).toEqual([]);
+      outage.settle();
     },
   );
 
@@ -515,26 +618,69 @@ describe('storage outage', () => {
     }
     const answeredAt = performance.now();
     const afterLock = await stored(space);
+    const disconnectedDuring = [ana, bo].flatMap((t) => t.disconnects);
     const longestStall = stalls.max / 1e6;
     stalls.disable();
 
-    // Every call above was answered while the lock was still held.
-    expect(answeredAt).toBeLessThan(releasedAt);
-    // Soft: whatever went wrong during the lock, recovery is still checked and reported.
+    report.measured('SQLite: writes during the lock', callsOf(writes));
+    // Whatever went wrong during the lock, recovery is still checked and reported before the test fails.
+    const outage = outageChecks(report);
     const refused = (o: Outcome) => o.answer === (o.kind === 'http' ? '503' : ErrorCode.Unavailable);
-    expect.soft(offending(writes, (o) => !refused(o))).toEqual([]);
-    expect.soft(offending(writes, (o) => o.ms > SQLITE_ERROR_BOUND_MS)).toEqual([]);
+    outage.asserted(
+      'SQLite: answers to writes (each must be UNAVAILABLE or HTTP 503)',
+      offending(writes, (o) => !refused(o)),
+      (wrong) => expect(wrong).toEqual([]),
+      tally(writes, (o) => (o.kind === 'http' ? `HTTP ${o.answer}` : o.answer)),
+    );
+    outage.asserted(
+      `SQLite: time to error, writes, p50 / max (bound ${ms(SQLITE_ERROR_BOUND_MS)})`,
+      offending(writes, (o) => o.ms > SQLITE_ERROR_BOUND_MS),
+      (late) => expect(late).toEqual([]),
+      spread(writes.map((o) => o.ms)),
+    );
     // WAL: a writer does not block readers; a read may be refused, but never as INTERNAL or 500.
-    expect.soft(offending(reads, (o) => !succeeded(o) && !refused(o))).toEqual([]);
+    outage.asserted(
+      'SQLite: reads during the lock (each ok or UNAVAILABLE)',
+      offending(reads, (o) => !succeeded(o) && !refused(o)),
+      (wrong) => expect(wrong).toEqual([]),
+      tally(reads, (o) => `${o.call} ${o.answer}`),
+    );
     // The busy wait holds the event loop, but for busy_timeout at a time, not for the lock.
-    expect.soft(Math.max(...clockTrips)).toBeLessThan(SQLITE_ERROR_BOUND_MS);
-    expect.soft(longestStall).toBeLessThan(SQLITE_ERROR_BOUND_MS);
+    outage.asserted(
+      'SQLite: clock:sync beside each write, p50 / max; longest event-loop stall',
+      Math.max(longestStall, ...clockTrips),
+      (worst) => expect(worst).toBeLessThan(SQLITE_ERROR_BOUND_MS),
+      `${spread(clockTrips)}; ${ms(longestStall)}`,
+    );
     // A new tab gets an answer as quickly as a write does, whichever: set up, refused, or closed.
-    expect.soft(offending([newTab], (o) => o.answer === NO_ANSWER || o.ms > SQLITE_ERROR_BOUND_MS)).toEqual([]);
-    expect.soft(afterLock).toEqual(before);
+    outage.asserted(
+      'SQLite: new socket during the lock',
+      offending([newTab], (o) => o.answer === NO_ANSWER || o.ms > SQLITE_ERROR_BOUND_MS),
+      (late) => expect(late).toEqual([]),
+      `${newTab.answer === 'ok' ? 'set up' : newTab.answer} after ${ms(newTab.ms)}`,
+    );
+    outage.asserted(
+      'SQLite: open sockets disconnected by the lock',
+      disconnectedDuring,
+      (reasons) => expect(reasons).toEqual([]),
+      disconnectedDuring.length,
+    );
+    const writtenDuring = differences(before, afterLock);
+    outage.asserted(
+      'SQLite: rows changed by the refused calls',
+      writtenDuring,
+      (changes) => expect(changes).toEqual([]),
+      writtenDuring.join('; ') || 'none',
+    );
 
     // COMMIT in the other process; the next write goes through, with no restart.
     await released;
+    // Every call above was answered while the lock was still held (releasedAt is set by the COMMIT).
+    expect(answeredAt).toBeLessThan(releasedAt);
+    report.measured(
+      'SQLite: lock held (BEGIN EXCLUSIVE from a second connection)',
+      `${seconds(releasedAt - lockedAt)} (calls one at a time until ${seconds(SQLITE_ERROR_BOUND_MS)} before COMMIT)`,
+    );
     const retried = refusedSends[0] as string;
     const retry = () => call(ana.socket, 'chat:send', { conversationId: GENERAL, clientId: retried, text: 'lost 0' });
     const firstOk = await vi.waitFor(
@@ -552,67 +698,37 @@ describe('storage outage', () => {
     const joined = await joinCall(server.url, space, 'Cy0');
     const allOk = performance.now() - releasedAt;
     const after = [sentAgain, pressed, clicked, random].map((c) => c.outcome).concat(joined);
-    expect(offending(after, (o) => !succeeded(o))).toEqual([]);
+    report.asserted(
+      'SQLite: calls after COMMIT that failed',
+      offending(after, (o) => !succeeded(o)),
+      (failed) => expect(failed).toEqual([]),
+      offending(after, (o) => !succeeded(o)).length,
+    );
+    report.asserted(
+      'SQLite: time to recover after COMMIT',
+      allOk,
+      (t) => expect(t).toBeLessThan(RECOVERY_BOUND_MS),
+      `${ms(firstOk.after)} to the first write ok, ${ms(allOk)} until every kind was ok`,
+    );
 
     expect(dataOf(pressed).state).toBe(PomodoroState.WORK);
     expect(dataOf(sentAgain).seq).toBe(dataOf(firstOk.sent).seq);
-    const end = await stored(space);
-    expect(end.messages).toEqual([...before.messages, retried]);
-    expect(end.clicks).toBe(before.clicks + dataOf(clicked).credited);
-    expect(end.readings).toBe(before.readings + dataOf(random).stored);
-    expect(end.users).toEqual([...before.users, 'Cy0'].sort());
+    const expected: Stored = {
+      messages: [...before.messages, retried],
+      // One press stored: the refused ones none.
+      pomodoroVersion: before.pomodoroVersion + 1,
+      clicks: before.clicks + dataOf(clicked).credited,
+      readings: before.readings + dataOf(random).stored,
+      users: [...before.users, 'Cy0'].sort(),
+    };
+    const unlike = differences(expected, await stored(space));
+    report.asserted(
+      'SQLite: rows unlike the writes acknowledged after COMMIT (lost, doubled or extra)',
+      unlike,
+      (changes) => expect(changes).toEqual([]),
+      unlike.join('; ') || 'none',
+    );
     expect([ana, bo].flatMap((t) => t.disconnects)).toEqual([]);
-
-    figures['SQLite: lock held (BEGIN EXCLUSIVE from a second connection)'] =
-      `${seconds(releasedAt - lockedAt)} (calls one at a time until ${seconds(SQLITE_ERROR_BOUND_MS)} before COMMIT)`;
-    figures['SQLite: writes during the lock'] = callsOf(writes);
-    figures['SQLite: answers to writes'] = tally(writes, (o) => (o.kind === 'http' ? `HTTP ${o.answer}` : o.answer));
-    figures['SQLite: time to error, writes, p50 / max'] = spread(writes.map((o) => o.ms));
-    figures['SQLite: reads during the lock'] = tally(reads, (o) => `${o.call} ${o.answer}`);
-    figures['SQLite: clock:sync beside each write, p50 / max; longest event-loop stall'] =
-      `${spread(clockTrips)}; ${ms(longestStall)}`;
-    figures['SQLite: new socket during the lock'] =
-      `${newTab.answer === 'ok' ? 'set up' : newTab.answer} after ${ms(newTab.ms)}`;
-    figures['SQLite: time to recover after COMMIT'] =
-      `${ms(firstOk.after)} to the first write ok, ${ms(allOk)} until every kind was ok`;
-  });
-});
-
-afterAll(() => {
-  if (failed.length > 0) console.warn('storage outage: figures not recorded, tests failed', { failed, figures });
-  if (failed.length > 0 || Object.keys(figures).length === 0) return;
-  recordSection('storage-outage', {
-    order: 20,
-    title: 'Storage outage: PostgreSQL cut, SQLite locked',
-    setup:
-      'In-process servers; two users in a space chat, run the pomodoro, click and generate readings, then ' +
-      'storage goes away. PostgreSQL is reached through a TCP proxy in the test, cut two ways: every open ' +
-      'connection reset, or every open connection silent for good (a partition); either way new connections ' +
-      'are accepted and never answered, so the pool meets its timeouts, not a quick ECONNREFUSED. SQLite: a ' +
-      'second connection to the file holds BEGIN EXCLUSIVE. During each outage every kind of call is tried ' +
-      '(chat:send, pomodoro:press, clicker:click, sensor:random, chat:history, POST /api/sessions, /readyz, a ' +
-      'new socket); once storage is back the same calls are made again, without restarting anything, and the ' +
-      "space's rows are compared with those before the outage.",
-    figures: {
-      ...figures,
-      'Sockets disconnected by an outage': 0,
-      'Lost or partial writes (rows compared before, during and after)': 0,
-    },
-    notes: [
-      'PostgreSQL time to error: a call that needs a new connection fails at the pool connect timeout (3 s); ' +
-        'one that took a connection the cut had just killed fails at once; a query already sent on a silent ' +
-        'connection fails at query_timeout (5 s), and that connection is then closed so that the pool does ' +
-        'not hand it out again (database.ts).',
-      'A chat message refused with UNAVAILABLE is not stored; sent again with the same clientId after ' +
-        'recovery it is stored once, and a second retry answers with the same seq.',
-      "Each tab clicks as the web app does, one batch in flight at a time: the server runs one user's " +
-        'clicker commands one after another, so clicks queued behind one that waits for storage wait their ' +
-        'turn too (not measured here).',
-      'SQLite waits for its lock synchronously (busy_timeout 250 ms), which holds the event loop; the ' +
-        'clock:sync round trips and the event-loop stall show that cost per refused write.',
-      'SQLite: a new socket passes the handshake (the session check only reads), but its connection setup ' +
-        'writes (the chat conversations) and fails, so the server closes it right after connecting; the web ' +
-        'app reconnects.',
-    ],
+    outage.settle();
   });
 });
