@@ -32,15 +32,20 @@ describe('keyed queue', () => {
     await expect(queue('ana', async () => 'next')).resolves.toBe('next');
   });
 
-  it('refuses a task whose turn came later than maxWaitMs, and runs the next one on time', async () => {
+  it('refuses a task whose turn has not come within maxWaitMs then, never runs it, and runs the next one on time', async () => {
     const queue = createKeyedQueue({ maxWaitMs: 30, tooLate: () => new Error('too late') });
     const ran: string[] = [];
-    const slow = queue('ana', () => new Promise<void>((resolve) => setTimeout(resolve, 80)));
+    let slowDone = false;
+    const slow = queue('ana', () => new Promise<void>((resolve) => setTimeout(resolve, 300))).then(() => {
+      slowDone = true;
+    });
     const late = queue('ana', async () => {
       ran.push('late');
     });
-    await slow;
     await expect(late).rejects.toThrow('too late');
+    // Refused while the task ahead still runs, not when it ends.
+    expect(slowDone).toBe(false);
+    await slow;
     await queue('ana', async () => {
       ran.push('on time');
     });

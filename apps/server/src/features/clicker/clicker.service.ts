@@ -68,8 +68,8 @@ export function createClickerService({
     onError: (err, space) => logger.error({ err, space }, 'leaderboard update failed'),
   });
 
-  // A command that could not start within 2 s (the one before waited on slow storage) is answered
-  // UNAVAILABLE at once: nothing queues up behind an outage, and the client's 5 s ack timeout is kept.
+  // A command that cannot start within 2 s (the one before waits on slow storage) is answered
+  // UNAVAILABLE then: nothing queues up behind an outage, and the client's 5 s ack timeout is kept.
   const perUser = createKeyedQueue({
     maxWaitMs: 2000,
     tooLate: () => new AppError(ErrorCode.Unavailable, 'The game is busy; nothing was changed, try again'),
