@@ -25,7 +25,7 @@ export interface RedisPresenceOptions {
   redis: Redis;
   prefix: string;
   nodeId: string;
-  /** A node that has not renewed its heartbeat for this long is dead; its connections are dropped. */
+  /** A node that stops is noticed, its connections dropped and its users announced gone, within this long. */
   nodeTimeoutMs: number;
   logger: Logger;
   /** This node's open connections, to keep what Redis records of them true. */
@@ -54,6 +54,11 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
   sweep(): Promise<void>;
 } {
   const { redis, prefix, nodeId, nodeTimeoutMs, logger } = options;
+  // Each sweep renews this node's key and looks for expired ones. A stopped node's key expires at most
+  // aliveForMs after it stopped, and the next sweep of another node finds it: its users leave within
+  // nodeTimeoutMs, one sweep to spare for removing them and telling their spaces.
+  const sweepEveryMs = Math.max(100, Math.floor(nodeTimeoutMs / 8));
+  const aliveForMs = Math.max(nodeTimeoutMs - 2 * sweepEveryMs, 2 * sweepEveryMs);
   const usersKey = (space: string) => `${prefix}:presence:${space}:users`;
   const connsKey = (space: string, userId: string) => `${prefix}:presence:${space}:conns:${userId}`;
   const nodesKey = `${prefix}:nodes`;
@@ -152,7 +157,7 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
 
   async function sweep(): Promise<void> {
     // Heartbeat and membership together: a node the others dropped during a stall comes back.
-    await redis.multi().set(aliveKey(nodeId), '1', 'PX', nodeTimeoutMs).sadd(nodesKey, nodeId).exec();
+    await redis.multi().set(aliveKey(nodeId), '1', 'PX', aliveForMs).sadd(nodesKey, nodeId).exec();
     await repairOwn();
     for (const node of await redis.smembers(nodesKey)) {
       if (node === nodeId || (await redis.exists(aliveKey(node))) === 1) continue;
@@ -171,13 +176,10 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
       // Connections left by an earlier process with this node id are gone.
       await removeNode(nodeId);
       await sweep();
-      timer = setInterval(
-        () => {
-          if (away()) return;
-          sweep().catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
-        },
-        Math.max(100, Math.floor(nodeTimeoutMs / 4)),
-      );
+      timer = setInterval(() => {
+        if (away()) return;
+        sweep().catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
+      }, sweepEveryMs);
       timer.unref();
     },
     /** Stops the heartbeat: the other nodes then remove this node's connections and announce who left. */
