@@ -21,20 +21,25 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
   afterAll(async () => {
     await clicker.stop();
   });
-  beforeEach(async () => {
-    t += 60_000;
-    space = uniqueSpace('gold');
-    await createUserStore(storage.db).ensureSpace(space, t);
-    purchases.length = 0;
-    await clicker?.stop();
-    clicker = createClickerService({
-      store,
+  /** A clicker service: one node's, with its own per-user queue, on `nodeStore`. */
+  function service(nodeStore: ClickerStore): ClickerService {
+    return createClickerService({
+      store: nodeStore,
       clock: { now: () => t },
       logger: pino({ level: 'silent' }),
       onPlayer: () => {},
       onLeaderboard: () => {},
       onPurchase: (_space, p) => purchases.push(`${p.user.name} ${p.item} ${p.price}`),
     });
+  }
+
+  beforeEach(async () => {
+    t += 60_000;
+    space = uniqueSpace('gold');
+    await createUserStore(storage.db).ensureSpace(space, t);
+    purchases.length = 0;
+    await clicker?.stop();
+    clicker = service(store);
   });
 
   async function player(name: string, goldMilli = 0, perSecond = 0) {
@@ -44,7 +49,7 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     return user;
   }
 
-  it('lets two tabs buying at once spend the gold only once', async () => {
+  it('lets two tabs on one node buying at once spend the gold only once', async () => {
     const ana = await player('Ana', 150 * MILLI);
     const results = await Promise.allSettled([1, 2, 3].map(() => clicker.buy(ana, space, 'excavator')));
     const bought = results.filter((r) => r.status === 'fulfilled');
@@ -63,6 +68,42 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     expect((await clicker.feed(space)).purchases).toMatchObject([
       { user: { name: 'Ana' }, item: 'excavator', price: 100 },
     ]);
+  });
+
+  it('lets two nodes buying for one user at once spend the gold only once: the later write is refused on its version', async () => {
+    const ana = await player('Ana', 150 * MILLI);
+    // A second node: its own per-user queue, so nothing on this side keeps the two buys apart. On
+    // PostgreSQL it also has its own connection pool; SQLite is one process's database, with one connection.
+    const otherDb = backend.name === 'PostgreSQL' ? await storage.reopen() : storage.db;
+    const writes: boolean[] = [];
+    const [storeOfNode1, storeOfNode2] = readTogether(store, createClickerStore(otherDb), writes);
+    const node1 = service(storeOfNode1);
+    const node2 = service(storeOfNode2);
+    try {
+      const results = await Promise.allSettled([
+        node1.buy(ana, space, 'excavator'),
+        node2.buy(ana, space, 'excavator'),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason.code)).toEqual([
+        ErrorCode.InsufficientFunds,
+      ]);
+      // Both read 150 gold and wrote: one write found the version it had read, the other did not (and its
+      // retry read 50 gold, too little).
+      expect([...writes].sort()).toEqual([false, true]);
+      expect(await clicker.player(ana, space)).toMatchObject({
+        goldMilli: 50 * MILLI,
+        perSecond: 1,
+        items: { excavator: 1 },
+        version: 1,
+      });
+      expect(purchases).toEqual(['Ana excavator 100']);
+      expect((await clicker.feed(space)).purchases).toHaveLength(1);
+    } finally {
+      await node1.stop();
+      await node2.stop();
+      if (otherDb !== storage.db) await otherDb.destroy();
+    }
   });
 
   it('changes nothing when a purchase is refused', async () => {
@@ -91,3 +132,38 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     expect(second.player.version).toBe(first.player.version);
   });
 });
+
+/**
+ * The stores of two nodes whose first reads of a player both finish before either node goes on: the
+ * read → write race that only the conditional write on `version` settles. Each write's outcome is
+ * recorded in `writes`.
+ */
+function readTogether(first: ClickerStore, second: ClickerStore, writes: boolean[]): [ClickerStore, ClickerStore] {
+  let waiting = 2;
+  let allRead: () => void = () => {};
+  const everyoneRead = new Promise<void>((resolve) => {
+    allRead = resolve;
+  });
+  const racing = (store: ClickerStore): ClickerStore => {
+    let firstRead = true;
+    return {
+      ...store,
+      async get(userId) {
+        const found = await store.get(userId);
+        if (firstRead) {
+          firstRead = false;
+          waiting -= 1;
+          if (waiting === 0) allRead();
+          await everyoneRead;
+        }
+        return found;
+      },
+      async update(next, expectedVersion, purchase) {
+        const written = await store.update(next, expectedVersion, purchase);
+        writes.push(written);
+        return written;
+      },
+    };
+  };
+  return [racing(first), racing(second)];
+}

@@ -1,6 +1,6 @@
-import { Command, ServerEvent } from '@huddle/protocol';
+import { Command, ServerEvent, type SessionGrant } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
-import { connectRecorded, join, send, sendRaw, uniqueSpace, useTestServers } from './helpers.js';
+import { connectRecorded, join, send, sendRaw, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
 
 const servers = useTestServers();
 
@@ -16,6 +16,7 @@ describe('/metrics', () => {
     const ana = servers.track(await connectRecorded(url, grant.token));
     await ana.events.next(ServerEvent.ChatPresence);
     await send(ana.socket, Command.ChatSend, { conversationId: 'c:general', clientId: 'metrics-1', text: 'hi' });
+    await ana.events.next(ServerEvent.ChatMessage);
     await sendRaw(ana.socket, 'no:such-command', {});
 
     const res = await fetch(`${url}/metrics`);
@@ -31,6 +32,41 @@ describe('/metrics', () => {
     );
     expect(sample(text, 'huddle_adapter_errors_total')).toBe(0);
     expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('counts a broadcast once per recipient: every socket of the space, no one outside it', async () => {
+    const { url } = await servers.start();
+    const space = uniqueSpace();
+    const open = async (grant: SessionGrant) => {
+      const tab = servers.track(await connectRecorded(url, grant.token));
+      await tab.events.next(ServerEvent.ChatPresence, (p) => 'users' in p);
+      return tab;
+    };
+    const anaGrant = await join(url, space, 'Ana');
+    const inSpace = [
+      await open(anaGrant),
+      await open(anaGrant), // Ana's second tab is a recipient of its own
+      await open(await join(url, space, 'Bo')),
+      await open(await join(url, space, 'Cy')),
+    ];
+    const outsider = await open(await join(url, uniqueSpace('other'), 'Dee'));
+    // No line at all before the first delivery.
+    const delivered = async () =>
+      sample(await (await fetch(`${url}/metrics`)).text(), 'huddle_events_emitted_total{event="chat:message"}') || 0;
+
+    for (const [i, sender] of [inSpace[0], inSpace[2]].entries()) {
+      const before = await delivered();
+      const clientId = `per-recipient-${i}`;
+      const ack = await send(sender?.socket as TestClient, Command.ChatSend, {
+        conversationId: 'c:general',
+        clientId,
+        text: `broadcast ${i}`,
+      });
+      expect(ack.ok).toBe(true);
+      await Promise.all(inSpace.map((tab) => tab.events.next(ServerEvent.ChatMessage, (m) => m.clientId === clientId)));
+      expect(await delivered()).toBe(before + inSpace.length);
+    }
+    expect(outsider.events.count(ServerEvent.ChatMessage)).toBe(0);
   });
 
   it('answers only the METRICS_TOKEN bearer when one is set', async () => {

@@ -37,11 +37,26 @@ describe('token buckets', () => {
 
   it('forgets idle keys when it holds too many, and still limits busy ones', () => {
     let t = 0;
-    const buckets = createTokenBuckets({ burst: 1, perSecond: 1, now: () => t, maxKeys: 2 });
-    buckets.take('a');
-    buckets.take('b');
-    t += 5_000;
+    const buckets = createTokenBuckets({ burst: 2, perSecond: 1, now: () => t, maxKeys: 3 });
+    for (const key of ['a', 'b', 'c']) buckets.take(key);
+    expect(buckets.size).toBe(3);
+    // Two seconds on, every bucket is full again: nothing worth keeping.
+    t += 2_000;
     buckets.take('busy');
+    buckets.take('busy');
+    expect(buckets.size).toBe(1);
+    // A bucket that is not full again is kept: a user who was just limited stays limited.
+    for (const key of ['d', 'e']) buckets.take(key);
+    t += 1_500; // 'busy' is back to 1.5 tokens of 2; 'd' and 'e' are full
+    buckets.take('f');
+    expect(buckets.size).toBe(2);
+    expect(buckets.take('busy').ok).toBe(true);
     expect(buckets.take('busy').ok).toBe(false);
+    // However many one-time visitors come and go, the memory held stays bounded.
+    for (let i = 0; i < 1_000; i += 1) {
+      t += 2_000;
+      buckets.take(`visitor-${i}`);
+    }
+    expect(buckets.size).toBeLessThanOrEqual(3);
   });
 });

@@ -36,6 +36,10 @@ export function createTokenBuckets({ burst, perSecond, now, maxKeys = 10_000 }: 
       buckets.set(key, { tokens: tokens - 1, at: t });
       return { ok: true };
     },
+    /** Keys held now: what the memory the limiter takes grows with. */
+    get size(): number {
+      return buckets.size;
+    },
   };
 }
 
