@@ -23,9 +23,15 @@ describe.each(storageBackends)('storage on $name', (backend) => {
   const storage = useStorage(backend);
   const T0 = 1_800_000_000_000;
 
-  it('migrations are idempotent: reopening an existing database works', async () => {
+  it('migrations are idempotent: reopening an existing database works and keeps its data', async () => {
+    await createUserStore(storage.db).ensureSpace('reopened', T0);
+    await createUserStore(storage.db).create({ id: 'u-kept', space: 'reopened', name: 'Kept', createdAt: T0 });
     const again = await storage.reopen();
-    await again.destroy();
+    try {
+      expect(await createUserStore(again).findByName('reopened', 'Kept')).toMatchObject({ id: 'u-kept' });
+    } finally {
+      await again.destroy();
+    }
   });
 
   it('users: unique names per space regardless of case, same name allowed in another space', async () => {
