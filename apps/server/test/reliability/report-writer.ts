@@ -53,7 +53,7 @@ export function renderReport(input: ReportInput): string {
       `long run), on ${input.machine}. The servers, clients, PostgreSQL and Redis share the machine, so latencies ` +
       'include their competition.',
     '',
-    'A figure is *measured* (read off the run and printed as it was) or *asserted* (a check in the test enforces it; ' +
+    'A figure is _measured_ (read off the run and printed as it was) or _asserted_ (a check in the test enforces it; ' +
       'the run fails when it does not hold).',
     '',
     verdict,
