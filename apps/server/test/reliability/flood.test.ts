@@ -12,27 +12,37 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_RATES } from '../../src/http/rate-limit.js';
-import { COMMAND_CLASS, COMMAND_RATES, PER_IP_FACTOR } from '../../src/io/command-limits.js';
+import { COMMAND_CLASS, COMMAND_RATES, type CommandClass, PER_IP_FACTOR } from '../../src/io/command-limits.js';
 import { tempDir, uniqueSpace } from '../helpers.js';
 import { type NodeProcess, startNodeProcess } from '../node-process.js';
-import { percentile, recordSection, soak } from './report.js';
+import { percentile, scenario, soak } from './report.js';
 
 // One server process; ten well-behaved users (each from an address of their own) measure their ack
 // latency, first alone, then while a hostile member of the same space floods every command class and
 // the HTTP API at 10× their limits from a third process.
 const FACTOR = 10;
-const BASELINE_MS = soak(30_000, 60_000);
+/** Each baseline window: one before the flood and one after, so a change in the machine's load meanwhile shows. */
+const BASELINE_MS = soak(20_000, 60_000);
 const FLOOD_MS = soak(60_000, 300_000);
 const USERS = 10;
 const MAX_CONNECTIONS_PER_IP = 40;
 /** Below this, p99 differences are timer and scheduling noise on a shared 2-core machine. */
 const NOISE_FLOOR_MS = 5;
 
+const report = scenario(import.meta.filename, {
+  order: 50,
+  title: 'Floods: a client at 10× every limit',
+  setup:
+    `One server process (SQLite). ${USERS} users, each from its own address, send a chat message every second, ` +
+    'a click batch every 250 ms and a history request every 2 s, and measure each ack. Baseline ' +
+    `${BASELINE_MS / 1000} s alone before and after ${FLOOD_MS / 1000} s while a member of the same space, from another ` +
+    `process, tries to send every command class, joins and device readings at ${FACTOR}× its limits (at the lowest ` +
+    'CPU priority: each "Flooder" row gives the rate it reached).',
+});
+
 const data = tempDir('huddle-flood-');
 let server: NodeProcess;
 const space = uniqueSpace('flood');
-const figures: Record<string, string | number> = {};
-const notes: string[] = [];
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
@@ -46,17 +56,6 @@ afterAll(async () => {
   for (const s of sockets) s.disconnect();
   await server?.stop();
   data.remove();
-  recordSection('flood', {
-    order: 50,
-    title: 'Floods: a client at 10× every limit',
-    setup:
-      `One server process (SQLite). ${USERS} users, each from its own address, send a chat message every second, ` +
-      'a click batch every 250 ms and a history request every 2 s, and measure each ack. Baseline ' +
-      `${BASELINE_MS / 1000} s alone, then ${FLOOD_MS / 1000} s while a member of the same space, from another ` +
-      'process, sends every command class, joins and device readings at 10× its limits.',
-    figures,
-    notes,
-  });
 });
 
 async function joinAs(name: string, ip: string, inSpace = space): Promise<SessionGrant> {
@@ -81,7 +80,16 @@ function connectAs(token: string, ip: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     socket.once(ServerEvent.Welcome, () => resolve(socket));
     socket.once('connect_error', reject);
+    socket.once('disconnect', (reason) => reject(new Error(`disconnected before the welcome: ${reason}`)));
   });
+}
+
+/** A connection attempt's outcome: 'connected', or the refusal's code. */
+function tryConnect(token: string, ip: string): Promise<string> {
+  return connectAs(token, ip).then(
+    () => 'connected',
+    (err: Error & { data?: { code?: string } }) => err.data?.code ?? err.message,
+  );
 }
 
 function command(socket: Socket, name: CommandName, payload: unknown): Promise<Ack<unknown>> {
@@ -96,7 +104,9 @@ async function workload(users: Socket[], ms: number) {
   const timers: ReturnType<typeof setInterval>[] = [];
   const pending = new Set<Promise<void>>();
   let sent = 0;
+  let calls = 0;
   const run = (socket: Socket, name: CommandName, payload: () => unknown) => {
+    calls += 1;
     const started = performance.now();
     const p = command(socket, name, payload()).then(
       (ack) => {
@@ -138,7 +148,7 @@ async function workload(users: Socket[], ms: number) {
   await new Promise((resolve) => setTimeout(resolve, ms));
   for (const t of timers) clearInterval(t);
   await Promise.allSettled([...pending]);
-  return { latencies, byCommand, failures };
+  return { calls, latencies, byCommand, failures };
 }
 
 function runFlooder(options: Record<string, unknown>): Promise<{ outcomes: Record<string, Record<string, number>> }> {
@@ -175,6 +185,16 @@ function runFlooder(options: Record<string, unknown>): Promise<{ outcomes: Recor
 const summary = (latencies: number[]) =>
   `p50 ${percentile(latencies, 50).toFixed(1)} ms · p99 ${percentile(latencies, 99).toFixed(1)} ms · max ${Math.max(...latencies).toFixed(0)} ms (${latencies.length} acks)`;
 
+const count = (byCode: Record<string, number>) => Object.values(byCode).reduce((a, b) => a + b, 0);
+/** "0 of 1528", or "2 of 1528 (2 no answer)". */
+const failedOf = (failures: Record<string, number>, calls: number) =>
+  `${count(failures)} of ${calls}` +
+  (count(failures) > 0
+    ? ` (${Object.entries(failures)
+        .map(([code, n]) => `${n} ${code}`)
+        .join(', ')})`
+    : '');
+
 describe('a client flooding 10× its limits', () => {
   it('gets rate-limit errors while the others keep their latency (p99 within 2× of the baseline)', async () => {
     const users = await Promise.all(
@@ -191,6 +211,7 @@ describe('a client flooding 10× its limits', () => {
     probe.disconnect();
 
     const baseline = await workload(users, BASELINE_MS);
+    report.measured('Others, baseline', summary(baseline.latencies));
     const flooding = runFlooder({
       url: server.url,
       token: flooder.token,
@@ -202,24 +223,30 @@ describe('a client flooding 10× its limits', () => {
       factor: FACTOR,
     });
     const [flooded, { outcomes }] = await Promise.all([workload(users, FLOOD_MS), flooding]);
+    report.measured('Others, during the flood', summary(flooded.latencies));
+    const after = await workload(users, BASELINE_MS);
+    report.measured('Others, baseline after the flood', summary(after.latencies));
+    for (const [name, samples] of Object.entries(flooded.byCommand)) {
+      report.measured(
+        `Others' ${name}, baseline → flood p99`,
+        `${percentile(baseline.byCommand[name] ?? [], 99).toFixed(1)} → ${percentile(samples, 99).toFixed(1)} ms`,
+      );
+    }
 
-    // The well-behaved users were never refused, and kept their latency.
-    expect(baseline.failures).toEqual({});
-    expect(flooded.failures).toEqual({});
-    const baseP99 = percentile(baseline.latencies, 99);
-    const floodP99 = percentile(flooded.latencies, 99);
+    // The well-behaved users were never refused, and every call of theirs was answered.
+    report.asserted(
+      'Others refused or unanswered (baseline / flood / after)',
+      { baseline: baseline.failures, flood: flooded.failures, after: after.failures },
+      (failures) => expect(failures, JSON.stringify(failures)).toEqual({ baseline: {}, flood: {}, after: {} }),
+      `${failedOf(baseline.failures, baseline.calls)} / ${failedOf(flooded.failures, flooded.calls)} / ${failedOf(after.failures, after.calls)}`,
+    );
 
     // The flooder got rate-limit errors for everything beyond its limits, and an answer to every call.
     const seconds = FLOOD_MS / 1000;
-    const rows: string[] = [];
     for (const [what, byOutcome] of Object.entries(outcomes)) {
-      const total = Object.values(byOutcome).reduce((a, b) => a + b, 0);
+      const total = count(byOutcome);
       const accepted = (byOutcome.ok ?? 0) + (byOutcome['201'] ?? 0);
       const limited = (byOutcome.RATE_LIMITED ?? 0) + (byOutcome['429'] ?? 0);
-      expect(byOutcome['no answer'] ?? 0, what).toBe(0);
-      expect(limited, what).toBeGreaterThan(0);
-      // …and was still served within them (a press is accepted once: the work period then runs).
-      expect(accepted, what).toBeGreaterThan(0);
       const rate =
         what === 'POST /api/sessions'
           ? HTTP_RATES.sessions
@@ -227,27 +254,55 @@ describe('a client flooding 10× its limits', () => {
             ? HTTP_RATES.ingest
             : COMMAND_RATES[COMMAND_CLASS[what as CommandName]];
       // Never more than the limit lets through (some commands share a class: the bound is per class).
-      expect(accepted, what).toBeLessThanOrEqual(Math.ceil(rate.burst + rate.perSecond * seconds * 1.05));
-      const other = Object.entries(byOutcome)
-        .filter(([code]) => !['ok', '201', 'RATE_LIMITED', '429'].includes(code))
-        .map(([code, n]) => `${n} ${code}`);
-      rows.push(
-        `${what}: ${total} sent, ${accepted} accepted, ${limited} refused${other.length ? `, ${other.join(', ')}` : ''}`,
+      const bound = Math.ceil(rate.burst + rate.perSecond * seconds * 1.05);
+      const other = Object.entries(byOutcome).filter(([code]) => !['ok', '201', 'RATE_LIMITED', '429'].includes(code));
+      report.asserted(
+        `Flooder, ${what}`,
+        { accepted, limited, unanswered: byOutcome['no answer'] ?? 0 },
+        (got) => {
+          expect(got.unanswered, `${what}: calls without an answer`).toBe(0);
+          expect(got.limited, `${what}: calls refused for the rate`).toBeGreaterThan(0);
+          // …and was still served within them (a press is accepted once: the work period then runs).
+          expect(got.accepted, `${what}: calls accepted`).toBeGreaterThan(0);
+          expect(got.accepted, `${what}: calls accepted`).toBeLessThanOrEqual(bound);
+        },
+        `${total} sent (${(total / seconds).toFixed(1)}/s against a limit of ${rate.perSecond}/s), ` +
+          `${accepted} accepted (at most ${bound}), ${limited} refused` +
+          (other.length ? `, ${other.map(([code, n]) => `${n} ${code}`).join(', ')}` : ''),
       );
     }
-    figures.Flood = `${FACTOR}× each limit for ${seconds} s`;
-    figures['Others, baseline'] = summary(baseline.latencies);
-    figures['Others, during the flood'] = summary(flooded.latencies);
-    for (const [name, samples] of Object.entries(flooded.byCommand)) {
-      figures[`Others' ${name}, baseline → flood p99`] =
-        `${percentile(baseline.byCommand[name] ?? [], 99).toFixed(1)} → ${percentile(samples, 99).toFixed(1)} ms`;
-    }
-    figures['Others p99, flood / baseline'] = `${(floodP99 / baseP99).toFixed(2)}× (limit 2×)`;
-    figures['Others refused'] = 0;
-    figures['Flooder, per call'] = rows.join('<br>');
-    expect(floodP99).toBeLessThanOrEqual(2 * Math.max(baseP99, NOISE_FLOOR_MS));
-    notes.push(
-      `The 2× bound is taken against max(baseline p99, ${NOISE_FLOOR_MS} ms): below that, differences are scheduler noise.`,
+    // Against the server's own list of classes: a class the flooder never sent is missing here.
+    const floodedClasses = new Set(
+      Object.keys(outcomes)
+        .filter((what) => Object.hasOwn(COMMAND_CLASS, what))
+        .map((what) => COMMAND_CLASS[what as CommandName]),
+    );
+    const missing = [
+      ...Object.keys(COMMAND_RATES).filter((c) => !floodedClasses.has(c as CommandClass)),
+      ...['POST /api/sessions', 'POST ingest'].filter((what) => !Object.hasOwn(outcomes, what)),
+    ];
+    report.asserted(
+      'Limits flooded (command classes, joins, readings)',
+      missing,
+      (m) => expect(m, 'limits the flooder never sent to').toEqual([]),
+      `${Object.keys(COMMAND_RATES).length + 2 - missing.length} of ${Object.keys(COMMAND_RATES).length + 2}`,
+    );
+
+    // The busier of the two quiet windows: the machine's own load may change during the run (other
+    // processes, PostgreSQL's autovacuum), and the flood must not be blamed or excused for it.
+    const baseP99 = Math.max(percentile(baseline.latencies, 99), percentile(after.latencies, 99));
+    const floodP99 = percentile(flooded.latencies, 99);
+    report.asserted(
+      'Others p99, flood / baseline',
+      floodP99,
+      (p99) => expect(p99).toBeLessThanOrEqual(2 * Math.max(baseP99, NOISE_FLOOR_MS)),
+      `${(floodP99 / baseP99).toFixed(2)}× (${baseP99.toFixed(1)} → ${floodP99.toFixed(1)} ms; at most 2× ` +
+        `max(baseline, ${NOISE_FLOOR_MS} ms))`,
+    );
+    report.note(
+      `The 2× bound is taken against the larger p99 of the baselines before and after the flood, and at least ${NOISE_FLOOR_MS} ms: below that, differences are scheduler noise.`,
+    );
+    report.note(
       'A refused command costs one token-bucket check and no storage access: limits are checked before the payload is parsed.',
     );
   });
@@ -255,29 +310,38 @@ describe('a client flooding 10× its limits', () => {
   it('caps connections per address and limits an address shared by many users', async () => {
     const office = '10.5.5.5';
     const grant = await joinAs('Tab Hoarder', office);
-    const tabs = await Promise.all(
+    const attempts = await Promise.allSettled(
       Array.from({ length: MAX_CONNECTIONS_PER_IP }, () => connectAs(grant.token, office)),
     );
-    const refused = await connectAs(grant.token, office).then(
-      () => 'connected',
-      (err: Error & { data?: { code?: string } }) => err.data?.code,
+    const tabs = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    const next = await tryConnect(grant.token, office);
+    report.asserted(
+      'Connections from one address',
+      { accepted: tabs.length, next },
+      (got) => expect(got, JSON.stringify(got)).toEqual({ accepted: MAX_CONNECTIONS_PER_IP, next: 'RATE_LIMITED' }),
+      `${tabs.length} of ${MAX_CONNECTIONS_PER_IP} accepted, the next ${next === 'connected' ? 'accepted' : `refused (${next})`}`,
     );
-    expect(refused).toBe('RATE_LIMITED');
     // Another address is not affected; closing a tab frees its place.
     const other = await joinAs('Neighbour', '10.6.6.6');
-    await connectAs(other.token, '10.6.6.6');
+    const neighbour = await tryConnect(other.token, '10.6.6.6');
+    report.asserted('Another address meanwhile', neighbour, (outcome) => expect(outcome).toBe('connected'));
     tabs[0]?.disconnect();
+    const closedAt = performance.now();
+    let retried = 'not tried';
+    // The place is freed when the server handles the disconnect: 10 s leaves room for a loaded machine.
     await expect
-      .poll(() =>
-        connectAs(grant.token, office).then(
-          () => 'connected',
-          () => 'refused',
-        ),
-      )
-      .toBe('connected');
+      .poll(async () => (retried = await tryConnect(grant.token, office)), { timeout: 10_000, interval: 100 })
+      .toBe('connected')
+      .catch(() => {});
+    report.asserted(
+      'A closed tab frees its place',
+      retried,
+      (outcome) => expect(outcome, 'a new tab from the address within 10 s').toBe('connected'),
+      retried === 'connected'
+        ? `a new tab accepted ${Math.round(performance.now() - closedAt)} ms after`
+        : `still ${retried} after 10 s`,
+    );
     for (const t of tabs) t.disconnect();
-    figures['Connections per address'] =
-      `${MAX_CONNECTIONS_PER_IP} accepted, the next refused (RATE_LIMITED); a closed tab frees its place`;
 
     // 30 users behind one address, each within its own limit: the address's allowance caps the sum.
     const natIp = '10.4.4.4';
@@ -298,10 +362,17 @@ describe('a client flooding 10× its limits', () => {
     const accepted = acks.filter((a) => a.ok).length;
     // The address's bucket: its burst, plus what it refilled while the signals were arriving.
     const refilled = ((performance.now() - sentAt) / 1000) * COMMAND_RATES.signal.perSecond * PER_IP_FACTOR;
-    expect(accepted).toBeLessThanOrEqual(Math.ceil(burst * PER_IP_FACTOR + refilled));
-    expect(byAddress.length).toBeGreaterThan(0);
+    const bound = Math.ceil(burst * PER_IP_FACTOR + refilled);
     for (const s of natUsers) s.disconnect();
-    figures['One address, 30 users at their own limit'] =
-      `${accepted} of ${acks.length} typing signals accepted (address burst ${burst * PER_IP_FACTOR}), ${byAddress.length} refused for the address`;
+    report.asserted(
+      'One address, 30 users at their own limit',
+      { accepted, refusedForTheAddress: byAddress.length },
+      (got) => {
+        expect(got.accepted).toBeLessThanOrEqual(bound);
+        expect(got.refusedForTheAddress).toBeGreaterThan(0);
+      },
+      `${accepted} of ${acks.length} typing signals accepted (at most ${bound}: the address burst ` +
+        `${burst * PER_IP_FACTOR} and its refill), ${byAddress.length} refused for the address`,
+    );
   });
 });

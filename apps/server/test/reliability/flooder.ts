@@ -118,5 +118,5 @@ await new Promise((resolve) => setTimeout(resolve, options.durationMs));
 for (const t of timers) clearInterval(t);
 await Promise.allSettled([...inFlight]);
 socket.disconnect();
-process.stdout.write(`${JSON.stringify({ outcomes, connected: true })}\n`);
+process.stdout.write(`${JSON.stringify({ outcomes })}\n`);
 process.exit(0);
