@@ -203,7 +203,8 @@ describe('chat presence across two in-process nodes', () => {
 
   it('lets a user leave when their connection stops answering the heartbeat', async () => {
     const anaNode = await node();
-    const boNode = await node({ intervalMs: 200, timeoutMs: 200 });
+    // Short enough to wait for; long enough that this process's own hiccups do not drop Bo before the freeze.
+    const boNode = await node({ intervalMs: 1000, timeoutMs: 500 });
     const space = uniqueSpace();
     const anaTab = await (await user(anaNode.url, space, 'Ana')).open();
     const bo = await clientProcess(boNode.url, (await join(boNode.url, space, 'Bo')).token);
@@ -218,9 +219,9 @@ describe('chat presence across two in-process nodes', () => {
 
       // Bo's laptop freezes: its connection stays open, and nothing on it answers (or closes) any more.
       bo.freeze();
-      // Bo's node closes the connection for its silence (200 + 200 ms; 5 s leaves room for a busy
+      // Bo's node closes the connection for its silence (1 s + 0.5 s; 10 s leaves room for a busy
       // machine), and Ana, on the other node, hears that he left: once the heartbeat has closed it.
-      const left = await nextPresenceChange(anaTab.events, (c) => c.kind === 'left', 5000);
+      const left = await nextPresenceChange(anaTab.events, (c) => c.kind === 'left', 10_000);
       expect(closedBecause).toBe('ping timeout');
       expect(left).toMatchObject({ user: { name: 'Bo' } });
       expect(anaTab.events.presenceNames()).toEqual(['Ana']);
