@@ -4,7 +4,6 @@ import type { Socket as NetSocket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { CHAT_LIMITS, type ChatMessage, Command, ErrorCode, PROTOCOL_VERSION, ServerEvent } from '@huddle/protocol';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import {
@@ -13,6 +12,7 @@ import {
   type EventLog,
   join,
   nextPresenceChange,
+  removeRedisKeys,
   send,
   sendRaw,
   type TestClient,
@@ -195,10 +195,7 @@ describe('chat presence across two in-process nodes', () => {
   });
   afterAll(async () => {
     await pg.drop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await removeRedisKeys(REDIS_URL, prefix);
   });
 
   it('lets a user leave when their connection stops answering the heartbeat', async () => {

@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Command, ErrorCode, ServerEvent } from '@huddle/protocol';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectRecorded, createPgDatabase, join, send, type TestClient, uniqueSpace } from './helpers.js';
+import {
+  connectRecorded,
+  createPgDatabase,
+  join,
+  removeRedisKeys,
+  send,
+  type TestClient,
+  uniqueSpace,
+} from './helpers.js';
 import { type NodeProcess, startNodeProcess } from './node-process.js';
 
 const REDIS_URL = process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,10 +53,7 @@ describe('clicker purchases on two nodes', () => {
   afterAll(async () => {
     for (const n of nodes.splice(0)) await n.stop();
     await pg.drop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await removeRedisKeys(REDIS_URL, prefix);
   });
 
   it('lets two tabs of one user on two nodes, buying at once with gold for one, buy exactly once', async () => {

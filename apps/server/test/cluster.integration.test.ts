@@ -7,6 +7,7 @@ import {
   createPgDatabase,
   join,
   nextPresenceChange,
+  removeRedisKeys,
   send,
   type TestClient,
   uniqueSpace,
@@ -76,10 +77,7 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
   });
   afterAll(async () => {
     await pg.drop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await removeRedisKeys(REDIS_URL, prefix);
   });
 
   it('delivers chat across nodes and keeps one presence list, a user with tabs on two nodes counted once', async () => {

@@ -20,6 +20,7 @@ import {
   type ServerToClientEvents,
   type SessionGrant,
 } from '@huddle/protocol';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -316,13 +317,18 @@ export async function connectRecorded(
 export function useTestServers() {
   const running: RunningHuddle[] = [];
   const clients: TestClient[] = [];
+  const dataDirs: ReturnType<typeof tempDir>[] = [];
   afterEach(async () => {
     for (const c of clients.splice(0)) c.disconnect();
     for (const s of running.splice(0)) await s.stop();
+    for (const d of dataDirs.splice(0)) d.remove();
   });
   return {
     async start(overrides: Partial<Config> = {}): Promise<RunningHuddle> {
-      const s = await startTestServer(overrides);
+      // A data folder of the test's own, removed with the server (one a test chose stays its to remove).
+      const data = overrides.dataDir === undefined ? tempDir() : undefined;
+      if (data) dataDirs.push(data);
+      const s = await startTestServer({ ...(data ? { dataDir: data.dir } : {}), ...overrides });
       running.push(s);
       return s;
     },
@@ -356,4 +362,12 @@ export function useStorage(backend: StorageBackend) {
     },
     reopen: () => opened().reopen(),
   };
+}
+
+/** Deletes every Redis key a test run wrote under its own prefix. */
+export async function removeRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
 }

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect as tcpConnect } from 'node:net';
 import { Command, ErrorCode, ServerEvent } from '@huddle/protocol';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectRecorded,
   createPgDatabase,
   join,
+  removeRedisKeys,
   send,
   sendRaw,
   type TestClient,
@@ -283,10 +283,7 @@ describe('rate limits across nodes', () => {
   });
   afterAll(async () => {
     await pg.drop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await removeRedisKeys(REDIS_URL, prefix);
   });
 
   async function twoNodes() {
