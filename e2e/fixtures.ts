@@ -5,7 +5,6 @@ import { test as base, expect, type Page } from '@playwright/test';
 import {
   type Ack,
   type ChatMessage,
-  Command,
   PROTOCOL_VERSION,
   ServerEvent,
   type SessionGrant,
@@ -170,7 +169,7 @@ export async function socketUser(baseUrl: string, space: string, name: string) {
     /** Sends one message and waits for the server to store it. */
     async say(conversationId: string, text: string): Promise<ChatMessage> {
       const clientId = randomBytes(16).toString('hex');
-      const ack = (await socket.emitWithAck(Command.ChatSend, { conversationId, clientId, text })) as Ack<ChatMessage>;
+      const ack = (await socket.emitWithAck('chat:send', { conversationId, clientId, text })) as Ack<ChatMessage>;
       if (!ack.ok) throw new Error(`${name} could not send "${text}": ${ack.error.message}`);
       return ack.data;
     },

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket as NetSocket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { CHAT_LIMITS, type ChatMessage, Command, ErrorCode, PROTOCOL_VERSION, ServerEvent } from '@huddle/protocol';
+import { CHAT_LIMITS, type ChatMessage, ErrorCode, PROTOCOL_VERSION, ServerEvent } from '@huddle/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import {
@@ -91,7 +91,7 @@ async function clientProcess(url: string, token: string): Promise<{ freeze(): vo
 const PROMISED_BATCH_MS = 250;
 
 function say(t: Tab, text: string, conversationId = 'c:general', id = clientId()) {
-  return send(t.socket, Command.ChatSend, { conversationId, clientId: id, text });
+  return send(t.socket, 'chat:send', { conversationId, clientId: id, text });
 }
 
 describe('chat presence', () => {
@@ -246,18 +246,18 @@ describe('chat messages', () => {
     expect(ack.ok && seen).toEqual(ack.ok && ack.data);
 
     // A payload naming another author is refused whole, and nothing is stored.
-    const spoof = await sendRaw(ana.socket, Command.ChatSend, {
+    const spoof = await sendRaw(ana.socket, 'chat:send', {
       conversationId: 'c:general',
       clientId: clientId(),
       text: 'I am Bo',
       author: { id: boUser.id, name: 'Bo' },
     });
     expect(spoof).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
-    const history = await send(bo.socket, Command.ChatHistory, { conversationId: 'c:general' });
+    const history = await send(bo.socket, 'chat:history', { conversationId: 'c:general' });
     expect(history.ok && history.data.messages.map((m) => m.text)).toEqual(['hello <b>team</b>']);
 
     // The outsider's space has its own general channel, and heard nothing.
-    const theirs = await send(outsider.socket, Command.ChatHistory, { conversationId: 'c:general' });
+    const theirs = await send(outsider.socket, 'chat:history', { conversationId: 'c:general' });
     expect(theirs.ok && theirs.data.messages).toEqual([]);
   });
 
@@ -268,7 +268,7 @@ describe('chat messages', () => {
     const first = await say(ana, 'once', 'c:general', 'same-client-id');
     const retry = await say(ana, 'once', 'c:general', 'same-client-id');
     expect(retry).toEqual(first);
-    const history = await send(ana.socket, Command.ChatHistory, { conversationId: 'c:general' });
+    const history = await send(ana.socket, 'chat:history', { conversationId: 'c:general' });
     expect(history.ok && history.data.messages).toHaveLength(1);
   });
 
@@ -283,7 +283,7 @@ describe('chat messages', () => {
     let before: number | undefined;
     let pages = 0;
     for (;;) {
-      const page = await send(bo.socket, Command.ChatHistory, {
+      const page = await send(bo.socket, 'chat:history', {
         conversationId: 'c:general',
         ...(before === undefined ? {} : { before }),
       });
@@ -319,7 +319,7 @@ describe('chat messages', () => {
     expect(general).toMatchObject({ lastSeq: 73, unread: 73 });
     let after = held.at(-1)?.seq ?? 0;
     for (;;) {
-      const page = await send(back.socket, Command.ChatHistory, { conversationId: 'c:general', after });
+      const page = await send(back.socket, 'chat:history', { conversationId: 'c:general', after });
       if (!page.ok) throw new Error(page.error.message);
       held.push(...page.data.messages);
       after = page.data.messages.at(-1)?.seq ?? after;
@@ -356,26 +356,26 @@ describe('chat messages', () => {
       [null, ErrorCode.BadRequest],
     ];
     for (const [payload, code, field] of cases) {
-      const ack = await sendRaw(ana.socket, Command.ChatSend, payload);
+      const ack = await sendRaw(ana.socket, 'chat:send', payload);
       expect(ack, JSON.stringify(payload)?.slice(0, 80)).toMatchObject({
         ok: false,
         error: field ? { code, field } : { code },
       });
     }
     for (const [command, payload] of [
-      [Command.ChatHistory, { conversationId: 'c:general', before: 3, after: 1 }],
-      [Command.ChatHistory, { conversationId: 'c:general', limit: 10_000 }],
-      [Command.ChatCreateChannel, { name: 'no way!' }],
-      [Command.ChatCreateChannel, { name: 'x'.repeat(33) }],
-      [Command.ChatRead, { conversationId: 'c:general', seq: -1 }],
-      [Command.ChatOpenDirect, { userId: 7 }],
+      ['chat:history', { conversationId: 'c:general', before: 3, after: 1 }],
+      ['chat:history', { conversationId: 'c:general', limit: 10_000 }],
+      ['chat:create-channel', { name: 'no way!' }],
+      ['chat:create-channel', { name: 'x'.repeat(33) }],
+      ['chat:read', { conversationId: 'c:general', seq: -1 }],
+      ['chat:open-direct', { userId: 7 }],
     ] as const) {
       expect(await sendRaw(ana.socket, command, payload)).toMatchObject({
         ok: false,
         error: { code: ErrorCode.BadRequest },
       });
     }
-    const history = await send(ana.socket, Command.ChatHistory, { conversationId: 'c:general' });
+    const history = await send(ana.socket, 'chat:history', { conversationId: 'c:general' });
     expect(history.ok && history.data.messages).toEqual([]);
     // 2,000 characters is the limit, not one less.
     expect((await say(ana, 'é'.repeat(2000))).ok).toBe(true);
@@ -388,12 +388,12 @@ describe('channels, direct conversations, typing and read marks', () => {
     const space = uniqueSpace();
     const ana = await (await user(url, space, 'Ana')).open();
     const bo = await (await user(url, space, 'Bo')).open();
-    const made = await send(ana.socket, Command.ChatCreateChannel, { name: ' #Design Team ' });
+    const made = await send(ana.socket, 'chat:create-channel', { name: ' #Design Team ' });
     expect(made).toMatchObject({ ok: true, data: { id: 'c:design-team', kind: 'channel', name: 'design-team' } });
     expect(await bo.events.next(ServerEvent.ChatConversation)).toMatchObject({ id: 'c:design-team' });
     await say(bo, 'in design', 'c:design-team');
     expect(await ana.events.next(ServerEvent.ChatMessage)).toMatchObject({ conversationId: 'c:design-team', seq: 1 });
-    const general = await send(ana.socket, Command.ChatHistory, { conversationId: 'c:general' });
+    const general = await send(ana.socket, 'chat:history', { conversationId: 'c:general' });
     expect(general.ok && general.data.messages).toEqual([]);
   });
 
@@ -407,7 +407,7 @@ describe('channels, direct conversations, typing and read marks', () => {
     const bo = await boUser.open();
     const cy = await (await user(url, space, 'Cy')).open();
 
-    const opened = await send(ana.socket, Command.ChatOpenDirect, { userId: boUser.id });
+    const opened = await send(ana.socket, 'chat:open-direct', { userId: boUser.id });
     if (!opened.ok) throw new Error(opened.error.message);
     expect(opened.data).toMatchObject({ kind: 'direct', peer: { name: 'Bo' } });
     expect(await bo.events.next(ServerEvent.ChatConversation)).toMatchObject({
@@ -421,7 +421,7 @@ describe('channels, direct conversations, typing and read marks', () => {
     // Cy hears the next public message and nothing before it.
     await say(bo, 'hello all');
     expect(await cy.events.next(ServerEvent.ChatMessage)).toMatchObject({ text: 'hello all' });
-    expect(await send(cy.socket, Command.ChatHistory, { conversationId: opened.data.id })).toMatchObject({
+    expect(await send(cy.socket, 'chat:history', { conversationId: opened.data.id })).toMatchObject({
       ok: false,
       error: { code: ErrorCode.NotFound },
     });
@@ -429,7 +429,7 @@ describe('channels, direct conversations, typing and read marks', () => {
       ok: false,
       error: { code: ErrorCode.NotFound },
     });
-    expect(await send(cy.socket, Command.ChatOpenDirect, { userId: cy.socket.id ?? 'x' })).toMatchObject({ ok: false });
+    expect(await send(cy.socket, 'chat:open-direct', { userId: cy.socket.id ?? 'x' })).toMatchObject({ ok: false });
   });
 
   it('tells the others who is typing, but not the typist’s own tabs', async () => {
@@ -439,7 +439,7 @@ describe('channels, direct conversations, typing and read marks', () => {
     const ana = await anaUser.open();
     const anaOtherTab = await anaUser.open();
     const bo = await (await user(url, space, 'Bo')).open();
-    expect(await send(ana.socket, Command.ChatTyping, { conversationId: 'c:general' })).toEqual({
+    expect(await send(ana.socket, 'chat:typing', { conversationId: 'c:general' })).toEqual({
       ok: true,
       data: null,
     });
@@ -461,7 +461,7 @@ describe('channels, direct conversations, typing and read marks', () => {
     const bo = await (await user(url, space, 'Bo')).open();
     await say(bo, 'one');
     await say(bo, 'two');
-    expect(await send(ana.socket, Command.ChatRead, { conversationId: 'c:general', seq: 1 })).toEqual({
+    expect(await send(ana.socket, 'chat:read', { conversationId: 'c:general', seq: 1 })).toEqual({
       ok: true,
       data: { conversationId: 'c:general', seq: 1 },
     });

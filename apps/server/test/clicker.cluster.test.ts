@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Command, ErrorCode, ServerEvent } from '@huddle/protocol';
+import { ErrorCode, ServerEvent } from '@huddle/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectRecorded,
@@ -64,7 +64,7 @@ describe('clicker purchases on two nodes', () => {
         const grant = await join(n1, space, `Miner ${i}`);
         const onNode1 = await tab(n1, grant.token);
         const onNode2 = await tab(n2, grant.token);
-        const mined = await send(onNode1.socket, Command.ClickerClick, { count: SHOVEL_PRICE });
+        const mined = await send(onNode1.socket, 'clicker:click', { count: SHOVEL_PRICE });
         expect(mined).toMatchObject({ ok: true, data: { credited: SHOVEL_PRICE } });
         return { grant, onNode1, onNode2 };
       }),
@@ -74,8 +74,8 @@ describe('clicker purchases on two nodes', () => {
     const races = await Promise.all(
       players.map(({ onNode1, onNode2 }) =>
         Promise.all([
-          send(onNode1.socket, Command.ClickerBuy, { item: 'shovel' }),
-          send(onNode2.socket, Command.ClickerBuy, { item: 'shovel' }),
+          send(onNode1.socket, 'clicker:buy', { item: 'shovel' }),
+          send(onNode2.socket, 'clicker:buy', { item: 'shovel' }),
         ]),
       ),
     );

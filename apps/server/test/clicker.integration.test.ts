@@ -1,4 +1,4 @@
-import { CLICKER_LIMITS, Command, ErrorCode, MILLI, ServerEvent } from '@huddle/protocol';
+import { CLICKER_LIMITS, ErrorCode, MILLI, ServerEvent } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
 import { connectRecorded, type EventLog, join, send, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
 
@@ -23,7 +23,7 @@ describe('gold clicker over Socket.IO', () => {
     for (let batch = 0; batch < 40; batch += 1) {
       const due = started + batch * 50;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-      const ack = await send(bot.socket, Command.ClickerClick, { count: 50 });
+      const ack = await send(bot.socket, 'clicker:click', { count: 50 });
       if (!ack.ok) throw new Error(ack.error.message);
       sent += 50;
       credited += ack.data.credited;
@@ -33,15 +33,15 @@ describe('gold clicker over Socket.IO', () => {
     expect(credited + discarded).toBe(sent);
     expect(credited).toBeLessThanOrEqual(CLICKER_LIMITS.clicksPerSecond * (1 + seconds));
     expect(credited).toBeGreaterThanOrEqual(CLICKER_LIMITS.clicksPerSecond * seconds * 0.8);
-    const last = await send(bot.socket, Command.ClickerClick, { count: 1 });
+    const last = await send(bot.socket, 'clicker:click', { count: 1 });
     expect(last.ok && last.data.player.clicks).toBe(credited + (last.ok ? last.data.credited : 0));
   });
 
   it('refuses a purchase without enough gold and changes nothing', async () => {
     const s = await servers.start();
     const ana = await player(s.url, uniqueSpace(), 'Ana');
-    await send(ana.socket, Command.ClickerClick, { count: 5 });
-    const refused = await send(ana.socket, Command.ClickerBuy, { item: 'shovel' });
+    await send(ana.socket, 'clicker:click', { count: 5 });
+    const refused = await send(ana.socket, 'clicker:buy', { item: 'shovel' });
     expect(refused).toEqual({
       ok: false,
       error: {
@@ -50,16 +50,16 @@ describe('gold clicker over Socket.IO', () => {
         field: 'item',
       },
     });
-    const after = await send(ana.socket, Command.ClickerClick, { count: 1 });
+    const after = await send(ana.socket, 'clicker:click', { count: 1 });
     expect(after.ok && after.data.player).toMatchObject({ goldMilli: 6 * MILLI, items: { shovel: 0 }, perClick: 1 });
     for (const payload of [{ item: 'castle' }, { item: 'shovel', free: true }, {}]) {
-      expect(await send(ana.socket, Command.ClickerBuy, payload as never)).toMatchObject({
+      expect(await send(ana.socket, 'clicker:buy', payload as never)).toMatchObject({
         ok: false,
         error: { code: ErrorCode.BadRequest },
       });
     }
     for (const count of [0, 51, 1.5, -3]) {
-      expect(await send(ana.socket, Command.ClickerClick, { count })).toMatchObject({
+      expect(await send(ana.socket, 'clicker:click', { count })).toMatchObject({
         ok: false,
         error: { code: ErrorCode.BadRequest, field: 'count' },
       });
@@ -75,7 +75,7 @@ describe('gold clicker over Socket.IO', () => {
     const bo = await player(s.url, space, 'Bo');
     const outsider = await player(s.url, uniqueSpace('other'), 'Cy');
 
-    await send(ana.socket, Command.ClickerClick, { count: 20 });
+    await send(ana.socket, 'clicker:click', { count: 20 });
     const board = await bo.events.next(ServerEvent.ClickerLeaderboard, (b) =>
       b.leaderboard.some((e) => e.user.name === 'Ana' && e.goldMilli === 20 * MILLI),
     );
@@ -86,8 +86,8 @@ describe('gold clicker over Socket.IO', () => {
     });
 
     // 20 clicks a second: enough for a shovel (15) within the second burst.
-    await send(ana.socket, Command.ClickerClick, { count: 1 }).then(() => undefined);
-    const bought = await send(ana.socket, Command.ClickerBuy, { item: 'shovel' });
+    await send(ana.socket, 'clicker:click', { count: 1 }).then(() => undefined);
+    const bought = await send(ana.socket, 'clicker:buy', { item: 'shovel' });
     expect(bought).toMatchObject({ ok: true, data: { perClick: 2, items: { shovel: 1 } } });
     expect(await bo.events.next(ServerEvent.ClickerPurchase)).toMatchObject({
       user: { name: 'Ana' },
@@ -96,7 +96,7 @@ describe('gold clicker over Socket.IO', () => {
     });
 
     // The outsider's first leaderboard change is its own.
-    await send(outsider.socket, Command.ClickerClick, { count: 1 });
+    await send(outsider.socket, 'clicker:click', { count: 1 });
     const theirs = await outsider.events.next(ServerEvent.ClickerLeaderboard, (b) => b.leaderboard.length > 0);
     expect(theirs.leaderboard.map((e) => e.user.name)).toEqual(['Cy']);
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Command, PomodoroState, ServerEvent } from '@huddle/protocol';
+import { PomodoroState, ServerEvent } from '@huddle/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -99,7 +99,7 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
     await nextPresenceChange(boOn2.events, (c) => c.user.name === 'Cy');
     expect(boOn2.events.presenceNames()).toEqual(['Ana', 'Bo', 'Cy']);
 
-    const ack = await send(anaOn1.socket, Command.ChatSend, {
+    const ack = await send(anaOn1.socket, 'chat:send', {
       conversationId: 'c:general',
       clientId: 'cluster-msg-1',
       text: 'across nodes',
@@ -124,10 +124,7 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
     const bo = await tab(n2, (await join(n2, space, 'Bo')).token);
     const watcher = await tab(n3, (await join(n3, space, 'Cy')).token);
 
-    const presses = await Promise.all([
-      send(ana.socket, Command.PomodoroPress, {}),
-      send(bo.socket, Command.PomodoroPress, {}),
-    ]);
+    const presses = await Promise.all([send(ana.socket, 'pomodoro:press', {}), send(bo.socket, 'pomodoro:press', {})]);
     expect(presses.filter((p) => p.ok)).toHaveLength(1);
     expect(presses.find((p) => !p.ok)).toMatchObject({ ok: false, error: { code: 'INVALID_TRANSITION' } });
 
@@ -135,7 +132,7 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
     expect(alarm.completedPomodoros).toBe(1);
     // Three nodes had the deadline armed; the alarm was applied and broadcast once. The other nodes'
     // timers fire within milliseconds of the deadline: 2 s is far beyond when a duplicate would arrive.
-    const syncAck = await send(watcher.socket, Command.ClockSync, {});
+    const syncAck = await send(watcher.socket, 'clock:sync', {});
     expect(syncAck.ok).toBe(true);
     await expect(
       watcher.events.next(ServerEvent.PomodoroState, (s) => s.state === PomodoroState.BREAK_ALARM, 2000),
@@ -150,7 +147,7 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
     const acks = [];
     for (let i = 0; i < 6; i += 1) {
       acks.push(
-        await send((i % 2 ? tabs[1] : tabs[0])?.socket as TestClient, Command.ChatSend, {
+        await send((i % 2 ? tabs[1] : tabs[0])?.socket as TestClient, 'chat:send', {
           conversationId: 'c:general',
           clientId: `shared-limit-${i}`,
           text: `message ${i}`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect as tcpConnect } from 'node:net';
-import { Command, ErrorCode, ServerEvent } from '@huddle/protocol';
+import { ErrorCode, ServerEvent } from '@huddle/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectRecorded,
@@ -66,7 +66,7 @@ async function member(url: string, space: string, name: string) {
 }
 
 async function ingestToken(socket: TestClient): Promise<string> {
-  const ack = await send(socket, Command.SensorToken, {});
+  const ack = await send(socket, 'sensor:token', {});
   if (!ack.ok) throw new Error(ack.error.message);
   return ack.data.token;
 }
@@ -122,15 +122,15 @@ describe('20 sensors per space', () => {
 
     // 19 by device (the space's ingest burst is 20: one request stays for the 21st), the 20th by command.
     for (let i = 1; i < max; i += 1) expect((await ingest(url, space, `s${i}`, token, address)).status).toBe(201);
-    expect(await send(ana.socket, Command.SensorRandom, { sensorId: `s${max}`, count: 1 })).toMatchObject({ ok: true });
+    expect(await send(ana.socket, 'sensor:random', { sensorId: `s${max}`, count: 1 })).toMatchObject({ ok: true });
 
-    const byCommand = await send(ana.socket, Command.SensorRandom, { sensorId: 'one-too-many', count: 10 });
+    const byCommand = await send(ana.socket, 'sensor:random', { sensorId: 'one-too-many', count: 10 });
     expect(byCommand).toMatchObject({ ok: false, error: { code: ErrorCode.Conflict, field: 'sensorId' } });
     const byDevice = await ingest(url, space, 'one-too-many', token, address);
     expect(byDevice.status).toBe(409);
     expect(await byDevice.json()).toMatchObject({ error: { code: ErrorCode.Conflict, field: 'sensorId' } });
 
-    const history = await send(ana.socket, Command.SensorHistory, { sensorId: 'one-too-many', range: '5m' });
+    const history = await send(ana.socket, 'sensor:history', { sensorId: 'one-too-many', range: '5m' });
     expect(history).toMatchObject({ ok: true, data: { points: [] } });
     const board = (await member(url, space, 'Bo')).board;
     expect(board.sensors.map((s) => s.sensorId).sort()).toEqual(
@@ -225,7 +225,7 @@ describe('command rate limits', () => {
     // Malformed commands first, then well-formed ones, sent together over one connection (in order).
     const { burst, perSecond } = CLOCK_COMMANDS;
     const { answers, refilled } = await volley(burst + 10, perSecond, (i) =>
-      i < burst ? sendRaw(ana.socket, Command.ClockSync, 'not an object') : send(ana.socket, Command.ClockSync, {}),
+      i < burst ? sendRaw(ana.socket, 'clock:sync', 'not an object') : send(ana.socket, 'clock:sync', {}),
     );
     const acks = answers as { ok: boolean; error?: { code: string; retryAfterMs?: number } }[];
     expect(acks.slice(0, burst).map((a) => a.error?.code)).toEqual(Array(burst).fill(ErrorCode.BadRequest));
@@ -245,9 +245,9 @@ describe('command rate limits', () => {
     // A clock bucket of 1 that refills once in 20 s: nothing refills while this test runs.
     const { url } = await servers.start({ rateLimitScale: 0.05 });
     const ana = await member(url, uniqueSpace('commands'), 'Ana');
-    expect(await send(ana.socket, Command.ClockSync, {})).toMatchObject({ ok: true });
+    expect(await send(ana.socket, 'clock:sync', {})).toMatchObject({ ok: true });
     for (const payload of [{ junk: true }, 'not an object', null]) {
-      expect(await sendRaw(ana.socket, Command.ClockSync, payload)).toMatchObject({
+      expect(await sendRaw(ana.socket, 'clock:sync', payload)).toMatchObject({
         ok: false,
         error: { code: ErrorCode.RateLimited },
       });
@@ -260,16 +260,16 @@ describe('command rate limits', () => {
     const ana = await member(url, space, 'Ana');
     const bo = await member(url, space, 'Bo');
     const burst = CLOCK_COMMANDS.burst;
-    const clock = await Promise.all(Array.from({ length: burst + 10 }, () => send(ana.socket, Command.ClockSync, {})));
+    const clock = await Promise.all(Array.from({ length: burst + 10 }, () => send(ana.socket, 'clock:sync', {})));
     expect(clock.at(-1)).toMatchObject({ ok: false, error: { code: ErrorCode.RateLimited } });
 
     // Ana's clock class is spent; her other classes, and Bo's clock, are whole.
-    expect(await send(ana.socket, Command.PomodoroPress, {})).toMatchObject({ ok: true });
-    expect(await send(ana.socket, Command.ChatHistory, { conversationId: 'c:general' })).toMatchObject({ ok: true });
-    expect(await send(ana.socket, Command.ChatTyping, { conversationId: 'c:general' })).toMatchObject({ ok: true });
-    expect(await send(ana.socket, Command.ClickerClick, { count: 1 })).toMatchObject({ ok: true });
-    expect(await send(ana.socket, Command.SensorToken, {})).toMatchObject({ ok: true });
-    expect(await send(bo.socket, Command.ClockSync, {})).toMatchObject({ ok: true });
+    expect(await send(ana.socket, 'pomodoro:press', {})).toMatchObject({ ok: true });
+    expect(await send(ana.socket, 'chat:history', { conversationId: 'c:general' })).toMatchObject({ ok: true });
+    expect(await send(ana.socket, 'chat:typing', { conversationId: 'c:general' })).toMatchObject({ ok: true });
+    expect(await send(ana.socket, 'clicker:click', { count: 1 })).toMatchObject({ ok: true });
+    expect(await send(ana.socket, 'sensor:token', {})).toMatchObject({ ok: true });
+    expect(await send(bo.socket, 'clock:sync', {})).toMatchObject({ ok: true });
   });
 });
 
@@ -306,11 +306,11 @@ describe('rate limits across nodes', () => {
     await Promise.all([onA.events.next(ServerEvent.Welcome), onB.events.next(ServerEvent.Welcome)]);
     const { burst, perSecond } = CLOCK_COMMANDS;
 
-    const spent = await Promise.all(Array.from({ length: burst }, () => send(onA.socket, Command.ClockSync, {})));
+    const spent = await Promise.all(Array.from({ length: burst }, () => send(onA.socket, 'clock:sync', {})));
     expect(spent.every((a) => a.ok)).toBe(true);
     const emptiedAt = performance.now();
     // With a bucket per node, all of these would pass; shared, only what refilled since can.
-    const onOther = await Promise.all(Array.from({ length: burst }, () => send(onB.socket, Command.ClockSync, {})));
+    const onOther = await Promise.all(Array.from({ length: burst }, () => send(onB.socket, 'clock:sync', {})));
     const refilled = Math.floor(((performance.now() - emptiedAt) / 1000) * perSecond) + 1;
     expect(onOther.filter((a) => a.ok).length).toBeLessThanOrEqual(refilled);
     expect(onOther.at(-1)).toMatchObject({ ok: false, error: { code: ErrorCode.RateLimited } });

@@ -1,4 +1,4 @@
-import { Command, ServerEvent, type SessionGrant } from '@huddle/protocol';
+import { ServerEvent, type SessionGrant } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
 import { connectRecorded, join, send, sendRaw, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
 
@@ -15,7 +15,7 @@ describe('/metrics', () => {
     const grant = await join(url, uniqueSpace(), 'Ana');
     const ana = servers.track(await connectRecorded(url, grant.token));
     await ana.events.next(ServerEvent.ChatPresence);
-    await send(ana.socket, Command.ChatSend, { conversationId: 'c:general', clientId: 'metrics-1', text: 'hi' });
+    await send(ana.socket, 'chat:send', { conversationId: 'c:general', clientId: 'metrics-1', text: 'hi' });
     await ana.events.next(ServerEvent.ChatMessage);
     await sendRaw(ana.socket, 'no:such-command', {});
 
@@ -57,7 +57,7 @@ describe('/metrics', () => {
     for (const [i, sender] of [inSpace[0], inSpace[2]].entries()) {
       const before = await delivered();
       const clientId = `per-recipient-${i}`;
-      const ack = await send(sender?.socket as TestClient, Command.ChatSend, {
+      const ack = await send(sender?.socket as TestClient, 'chat:send', {
         conversationId: 'c:general',
         clientId,
         text: `broadcast ${i}`,

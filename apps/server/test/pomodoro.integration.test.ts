@@ -1,4 +1,4 @@
-import { Command, PomodoroState, ServerEvent } from '@huddle/protocol';
+import { PomodoroState, ServerEvent } from '@huddle/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningHuddle } from '../src/server.js';
 import {
@@ -46,7 +46,7 @@ describe('pomodoro over Socket.IO', () => {
     let outsiderSaw = 0;
     outsider.socket.on(ServerEvent.PomodoroState, () => outsiderSaw++);
     const boSees = nextState(bo.socket);
-    const ack = await send(ana.socket, Command.PomodoroPress, {});
+    const ack = await send(ana.socket, 'pomodoro:press', {});
     expect(ack).toMatchObject({ ok: true });
     const seen = await boSees;
     expect(seen).toMatchObject({ state: PomodoroState.WORK, activity: { actor: 'Ana', action: 'press' } });
@@ -54,7 +54,7 @@ describe('pomodoro over Socket.IO', () => {
     expect(seen.endsAt).toBeGreaterThan(Date.now());
 
     // A round trip on the outsider's socket after the broadcast: had it been sent there, it would be here.
-    await send(outsider.socket, Command.ClockSync, {});
+    await send(outsider.socket, 'clock:sync', {});
     expect(outsiderSaw).toBe(0);
   });
 
@@ -63,16 +63,16 @@ describe('pomodoro over Socket.IO', () => {
     const space = uniqueSpace();
     const ana = await client(url, space, 'Ana');
     const bo = await client(url, space, 'Bo');
-    await send(ana.socket, Command.PomodoroPress, {});
-    const paused = await send(bo.socket, Command.PomodoroPause, {});
+    await send(ana.socket, 'pomodoro:press', {});
+    const paused = await send(bo.socket, 'pomodoro:pause', {});
     expect(paused).toMatchObject({ ok: true, data: { endsAt: null, activity: { actor: 'Bo', action: 'pause' } } });
-    const resumed = await send(ana.socket, Command.PomodoroResume, {});
+    const resumed = await send(ana.socket, 'pomodoro:resume', {});
     expect(resumed.ok && resumed.data.endsAt).toBeGreaterThan(Date.now());
     const settings = { workSeconds: 90, shortBreakSeconds: 30, longBreakSeconds: 60, cyclesBeforeLongBreak: 3 };
     const boSeesSettings = nextState(bo.socket, (s) => s.activity?.action === 'settings');
-    expect((await send(ana.socket, Command.PomodoroSettings, settings)).ok).toBe(true);
+    expect((await send(ana.socket, 'pomodoro:settings', settings)).ok).toBe(true);
     expect((await boSeesSettings).settings).toEqual(settings);
-    const reset = await send(bo.socket, Command.PomodoroReset, {});
+    const reset = await send(bo.socket, 'pomodoro:reset', {});
     expect(reset).toMatchObject({ ok: true, data: { state: PomodoroState.IDLE, settings } });
   });
 
@@ -85,10 +85,10 @@ describe('pomodoro over Socket.IO', () => {
     const bo = await client(url, space, 'Bo');
     const states: number[] = [];
     bo.socket.on(ServerEvent.PomodoroState, (s) => states.push(s.state));
-    await send(ana.socket, Command.PomodoroPress, {});
+    await send(ana.socket, 'pomodoro:press', {});
     const alarm = await nextState(bo.socket, (s) => s.state === PomodoroState.BREAK_ALARM, 4000);
     expect(alarm).toMatchObject({ completedPomodoros: 1, activity: { actor: null, action: 'expire' } });
-    await send(bo.socket, Command.ClockSync, {});
+    await send(bo.socket, 'clock:sync', {});
     expect(states).toEqual([PomodoroState.WORK, PomodoroState.BREAK_ALARM]);
   });
 
@@ -96,7 +96,7 @@ describe('pomodoro over Socket.IO', () => {
     const { url } = await server();
     const ana = await client(url, uniqueSpace(), 'Ana');
     const before = Date.now();
-    const ack = await send(ana.socket, Command.ClockSync, {});
+    const ack = await send(ana.socket, 'clock:sync', {});
     expect(ack.ok && ack.data.serverTime).toBeGreaterThanOrEqual(before);
     expect(ack.ok && ack.data.serverTime).toBeLessThanOrEqual(Date.now());
   });
@@ -111,20 +111,20 @@ describe('pomodoro over Socket.IO', () => {
     const valid = { workSeconds: 60, shortBreakSeconds: 30, longBreakSeconds: 60, cyclesBeforeLongBreak: 4 };
 
     const cases: [string, unknown[], string][] = [
-      [Command.PomodoroPress, [], 'BAD_REQUEST'],
-      [Command.PomodoroPress, [null], 'BAD_REQUEST'],
-      [Command.PomodoroPress, ['press'], 'BAD_REQUEST'],
-      [Command.PomodoroPress, [{ space: 'someone-elses' }], 'BAD_REQUEST'],
-      [Command.PomodoroPress, [[1, 2, 3]], 'BAD_REQUEST'],
-      [Command.PomodoroSettings, [{}], 'BAD_REQUEST'],
-      [Command.PomodoroSettings, [{ ...valid, workSeconds: '60' }], 'BAD_REQUEST'],
-      [Command.PomodoroSettings, [{ ...valid, workSeconds: -1 }], 'BAD_REQUEST'],
-      [Command.PomodoroSettings, [{ ...valid, workSeconds: 1e308 }], 'BAD_REQUEST'],
-      [Command.PomodoroSettings, [{ ...valid, cyclesBeforeLongBreak: 2.5 }], 'BAD_REQUEST'],
-      [Command.PomodoroSettings, [{ ...valid, extra: 'x'.repeat(50_000) }], 'BAD_REQUEST'],
-      [Command.PomodoroSettings, [JSON.parse('{"__proto__":{"polluted":true},"workSeconds":60}')], 'BAD_REQUEST'],
-      [Command.PomodoroResume, [{}], 'INVALID_TRANSITION'],
-      [Command.PomodoroPause, [{}], 'INVALID_TRANSITION'],
+      ['pomodoro:press', [], 'BAD_REQUEST'],
+      ['pomodoro:press', [null], 'BAD_REQUEST'],
+      ['pomodoro:press', ['press'], 'BAD_REQUEST'],
+      ['pomodoro:press', [{ space: 'someone-elses' }], 'BAD_REQUEST'],
+      ['pomodoro:press', [[1, 2, 3]], 'BAD_REQUEST'],
+      ['pomodoro:settings', [{}], 'BAD_REQUEST'],
+      ['pomodoro:settings', [{ ...valid, workSeconds: '60' }], 'BAD_REQUEST'],
+      ['pomodoro:settings', [{ ...valid, workSeconds: -1 }], 'BAD_REQUEST'],
+      ['pomodoro:settings', [{ ...valid, workSeconds: 1e308 }], 'BAD_REQUEST'],
+      ['pomodoro:settings', [{ ...valid, cyclesBeforeLongBreak: 2.5 }], 'BAD_REQUEST'],
+      ['pomodoro:settings', [{ ...valid, extra: 'x'.repeat(50_000) }], 'BAD_REQUEST'],
+      ['pomodoro:settings', [JSON.parse('{"__proto__":{"polluted":true},"workSeconds":60}')], 'BAD_REQUEST'],
+      ['pomodoro:resume', [{}], 'INVALID_TRANSITION'],
+      ['pomodoro:pause', [{}], 'INVALID_TRANSITION'],
       ['pomodoro:explode', [{}], 'NOT_FOUND'],
       ['x'.repeat(5000), [{}], 'NOT_FOUND'],
     ];
@@ -135,8 +135,8 @@ describe('pomodoro over Socket.IO', () => {
       });
     }
     // Commands without an ack callback must not crash anything either.
-    (ana.socket as unknown as { emit(e: string, ...a: unknown[]): void }).emit(Command.PomodoroSettings, 'nope');
-    (ana.socket as unknown as { emit(e: string, ...a: unknown[]): void }).emit(Command.PomodoroPress, {}, 'not-a-fn');
+    (ana.socket as unknown as { emit(e: string, ...a: unknown[]): void }).emit('pomodoro:settings', 'nope');
+    (ana.socket as unknown as { emit(e: string, ...a: unknown[]): void }).emit('pomodoro:press', {}, 'not-a-fn');
 
     const check = await connect(url, bo.grant.token);
     clients.push(check.socket);
@@ -152,11 +152,11 @@ describe('pomodoro over Socket.IO', () => {
     const ana = await client(url, space, 'Ana');
     const bo = await client(url, space, 'Bo');
     const closed = new Promise<string>((resolve) => ana.socket.once('disconnect', resolve));
-    (ana.socket as unknown as { emit(e: string, p: unknown): void }).emit(Command.PomodoroPress, {
+    (ana.socket as unknown as { emit(e: string, p: unknown): void }).emit('pomodoro:press', {
       blob: 'x'.repeat(200_000),
     });
     expect(await closed).toBe('transport close');
-    const ack = await send(bo.socket, Command.PomodoroPress, {});
+    const ack = await send(bo.socket, 'pomodoro:press', {});
     expect(ack.ok).toBe(true);
   });
 });
@@ -171,7 +171,7 @@ describe('state survives a restart', () => {
     const space = uniqueSpace();
     const first = await startTestServer(config);
     const ana = await client(first.url, space, 'Ana');
-    const pressed = await send(ana.socket, Command.PomodoroPress, {});
+    const pressed = await send(ana.socket, 'pomodoro:press', {});
     if (!pressed.ok) throw new Error('press failed');
     ana.socket.disconnect();
     await first.stop();

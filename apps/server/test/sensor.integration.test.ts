@@ -1,4 +1,4 @@
-import { Command, ErrorCode, SENSOR_LIMITS, type SensorBoard, type SensorSummary, ServerEvent } from '@huddle/protocol';
+import { ErrorCode, SENSOR_LIMITS, type SensorBoard, type SensorSummary, ServerEvent } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
 import { connectRecorded, type EventLog, join, send, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
 
@@ -17,7 +17,7 @@ async function member(
 }
 
 async function ingestToken(socket: TestClient): Promise<string> {
-  const ack = await send(socket, Command.SensorToken, {});
+  const ack = await send(socket, 'sensor:token', {});
   if (!ack.ok) throw new Error(ack.error.message);
   return ack.data.token;
 }
@@ -40,7 +40,7 @@ describe('sensor board over Socket.IO', () => {
     const bo = await member(url, space, 'Bo');
     const outsider = await member(url, uniqueSpace('other'), 'Cy');
 
-    expect(await send(ana.socket, Command.SensorRandom, { count: 10 })).toEqual({ ok: true, data: { stored: 10 } });
+    expect(await send(ana.socket, 'sensor:random', { count: 10 })).toEqual({ ok: true, data: { stored: 10 } });
     const atAna = await ana.events.next(ServerEvent.SensorUpdate, (s) => s.total === 10);
     const atBo = await bo.events.next(ServerEvent.SensorUpdate, (s) => s.total === 10);
     expect(atBo).toEqual(atAna);
@@ -52,10 +52,10 @@ describe('sensor board over Socket.IO', () => {
     expect(atBo.stats?.humidity.max).toBe(Math.max(...atBo.latest.map((r) => r.humidity)));
 
     // The outsider's own reading is the first update it hears.
-    await send(outsider.socket, Command.SensorRandom, { count: 1 });
+    await send(outsider.socket, 'sensor:random', { count: 1 });
     expect((await outsider.events.next(ServerEvent.SensorUpdate)).total).toBe(1);
 
-    const history = await send(bo.socket, Command.SensorHistory, { sensorId: 'room', range: '5m' });
+    const history = await send(bo.socket, 'sensor:history', { sensorId: 'room', range: '5m' });
     expect(history.ok && history.data.points).toHaveLength(10);
     expect(history.ok && history.data.bucketMs).toBe(0);
   });
@@ -65,12 +65,12 @@ describe('sensor board over Socket.IO', () => {
     const space = uniqueSpace();
     const ana = await member(url, space, 'Ana');
     const bo = await member(url, space, 'Bo');
-    await send(ana.socket, Command.SensorRandom, { count: 1 });
+    await send(ana.socket, 'sensor:random', { count: 1 });
     await bo.events.next(ServerEvent.SensorUpdate);
 
-    const bad = await send(ana.socket, Command.SensorThresholds, { humidityMax: 101, temperatureMax: 50 });
+    const bad = await send(ana.socket, 'sensor:thresholds', { humidityMax: 101, temperatureMax: 50 });
     expect(bad).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest, field: 'humidityMax' } });
-    expect(await send(ana.socket, Command.SensorThresholds, { humidityMax: 95, temperatureMax: 10 })).toEqual({
+    expect(await send(ana.socket, 'sensor:thresholds', { humidityMax: 95, temperatureMax: 10 })).toEqual({
       ok: true,
       data: { humidityMax: 95, temperatureMax: 10 },
     });
@@ -155,7 +155,7 @@ describe('device ingest API', () => {
     expect(lines[0]).toBe('time,sensor,humidity_percent,temperature_f,temperature_c');
     expect(lines[1]).toBe(`${new Date(start).toISOString()},fast,0.5,60,15.56`);
 
-    const chart = await send(ana.socket, Command.SensorHistory, { sensorId: 'fast', range: '24h' });
+    const chart = await send(ana.socket, 'sensor:history', { sensorId: 'fast', range: '24h' });
     if (!chart.ok) throw new Error(chart.error.message);
     expect(chart.data.points.length).toBeLessThanOrEqual(SENSOR_LIMITS.maxChartPoints);
     expect(chart.data.bucketMs).toBeGreaterThan(0);
@@ -220,7 +220,7 @@ describe('device ingest API', () => {
     expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
     expect(statuses).toContain(429);
 
-    const rotated = await send(ana.socket, Command.SensorRotateToken, {});
+    const rotated = await send(ana.socket, 'sensor:rotate-token', {});
     if (!rotated.ok) throw new Error(rotated.error.message);
     expect(rotated.data.token).not.toBe(token);
     expect(rotated.data.ingestPath).toBe(`/api/spaces/${space}/sensors/{sensorId}/readings`);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { type Socket as TcpSocket, connect as tcpConnect } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Command, ServerEvent } from '@huddle/protocol';
+import { ServerEvent } from '@huddle/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRecorded, join, send, tempDir, uniqueSpace } from './helpers.js';
 
@@ -124,7 +124,7 @@ describe('SIGTERM', () => {
       const tab = await connectRecorded(server.url, grant.token);
       cleanups.push(() => void tab.socket.disconnect());
       await tab.events.next(ServerEvent.Welcome);
-      const tokenAck = await send(tab.socket, Command.SensorToken, {});
+      const tokenAck = await send(tab.socket, 'sensor:token', {});
       if (!tokenAck.ok) throw new Error(tokenAck.error.message);
       const disconnected = new Promise<string>((resolve) => tab.socket.once('disconnect', resolve));
       expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ ok: true });

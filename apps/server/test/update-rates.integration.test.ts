@@ -1,4 +1,4 @@
-import { Command, SENSOR_LIMITS, ServerEvent, type ServerToClientEvents } from '@huddle/protocol';
+import { SENSOR_LIMITS, ServerEvent, type ServerToClientEvents } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
 import { connectRecorded, join, send, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
 
@@ -89,7 +89,7 @@ describe('update rates under a flood of changes', () => {
     await inStreams(STREAMS, perStream, async (stream, i) => {
       const presser = pressers[stream * (pressers.length / STREAMS) + (i % (pressers.length / STREAMS))];
       if (!presser) throw new Error('no such presser');
-      const { stored } = ok(await send(presser.socket, Command.SensorRandom, { sensorId: 'desk', count: 1 }));
+      const { stored } = ok(await send(presser.socket, 'sensor:random', { sensorId: 'desk', count: 1 }));
       changes += stored;
     });
     expect(changes).toBe(STREAMS * perStream);
@@ -159,7 +159,7 @@ describe('update rates under a flood of changes', () => {
     await inStreams(STREAMS, perStream, async (stream, i) => {
       const player = players[(stream + i * STREAMS) % players.length];
       if (!player) throw new Error('no such player');
-      const result = ok(await send(player.socket, Command.ClickerClick, { count: 1 }));
+      const result = ok(await send(player.socket, 'clicker:click', { count: 1 }));
       finalGold.set(player.name, result.player.goldMilli);
     });
     const changes = STREAMS * perStream;

@@ -39,83 +39,118 @@ import {
 } from './schemas/sensor.js';
 import type { ClockSample, Welcome } from './schemas/session.js';
 
-/** Every client→server command, its payload schema. The one place command names are written. */
-export const commandSchemas = {
-  'clock:sync': emptyPayloadSchema,
-  'pomodoro:press': emptyPayloadSchema,
-  'pomodoro:pause': emptyPayloadSchema,
-  'pomodoro:resume': emptyPayloadSchema,
-  'pomodoro:reset': emptyPayloadSchema,
-  'pomodoro:settings': pomodoroSettingsSchema,
-  'chat:send': chatSendSchema,
-  'chat:history': chatHistorySchema,
-  'chat:create-channel': chatCreateChannelSchema,
-  'chat:open-direct': chatOpenDirectSchema,
-  'chat:typing': chatTypingSchema,
-  'chat:read': chatReadSchema,
-  'sensor:random': sensorRandomSchema,
-  'sensor:thresholds': sensorThresholdsSchema,
-  'sensor:history': sensorHistorySchema,
-  'sensor:token': emptyPayloadSchema,
-  'sensor:rotate-token': emptyPayloadSchema,
-  'clicker:click': clickerClickSchema,
-  'clicker:buy': clickerBuySchema,
-} as const;
+/**
+ * How commands are rate-limited: each class has its own allowance, so a flood of one kind never eats
+ * the allowance of another. The server sets each class's rate.
+ */
+export type CommandClass = 'clock' | 'read' | 'chat' | 'signal' | 'pomodoro' | 'sensor' | 'clicker';
 
-export type CommandName = keyof typeof commandSchemas;
-export type CommandPayload<K extends CommandName> = z.input<(typeof commandSchemas)[K]>;
-
-/** What each command acks with on success. */
-export interface CommandResults {
-  'clock:sync': ClockSample;
-  'pomodoro:press': PomodoroSnapshot;
-  'pomodoro:pause': PomodoroSnapshot;
-  'pomodoro:resume': PomodoroSnapshot;
-  'pomodoro:reset': PomodoroSnapshot;
-  'pomodoro:settings': PomodoroSnapshot;
-  /** The stored message; a retry with the same client id gets the first one back. */
-  'chat:send': ChatMessage;
-  'chat:history': ChatHistoryPage;
-  /** The channel, new or already there. */
-  'chat:create-channel': ConversationView;
-  'chat:open-direct': ConversationView;
-  'chat:typing': null;
-  /** The read position now stored (it never moves back). */
-  'chat:read': ChatReadMark;
-  /** How many readings were generated and stored. */
-  'sensor:random': { stored: number };
-  'sensor:thresholds': SensorThresholds;
-  'sensor:history': SensorHistory;
-  'sensor:token': SensorIngestToken;
-  /** The new token; the old one stops working at once. */
-  'sensor:rotate-token': SensorIngestToken;
-  'clicker:click': ClickResult;
-  /** The player after the purchase. */
-  'clicker:buy': ClickerPlayer;
+/** One client→server command: its payload schema, rate class, what it acks with, and what it does. */
+export interface CommandSpec<S extends z.ZodType = z.ZodType, R = unknown> {
+  payload: S;
+  rateClass: CommandClass;
+  summary: string;
+  /** Type only (never set): the `data` of a successful ack. */
+  readonly result?: R;
 }
 
-/** Named handles for command names, so code never spells them out. */
-export const Command = {
-  ClockSync: 'clock:sync',
-  PomodoroPress: 'pomodoro:press',
-  PomodoroPause: 'pomodoro:pause',
-  PomodoroResume: 'pomodoro:resume',
-  PomodoroReset: 'pomodoro:reset',
-  PomodoroSettings: 'pomodoro:settings',
-  ChatSend: 'chat:send',
-  ChatHistory: 'chat:history',
-  ChatCreateChannel: 'chat:create-channel',
-  ChatOpenDirect: 'chat:open-direct',
-  ChatTyping: 'chat:typing',
-  ChatRead: 'chat:read',
-  SensorRandom: 'sensor:random',
-  SensorThresholds: 'sensor:thresholds',
-  SensorHistory: 'sensor:history',
-  SensorToken: 'sensor:token',
-  SensorRotateToken: 'sensor:rotate-token',
-  ClickerClick: 'clicker:click',
-  ClickerBuy: 'clicker:buy',
-} as const satisfies Record<string, CommandName>;
+/** Declares a command; `R` is the type of its successful ack's data. */
+function command<R>() {
+  return <S extends z.ZodType>(payload: S, rateClass: CommandClass, summary: string): CommandSpec<S, R> => ({
+    payload,
+    rateClass,
+    summary,
+  });
+}
+
+/**
+ * Every client→server command. The one place a command name is written: the server's handler registry,
+ * its rate-limit classes and metrics labels, the client's typed events and the protocol spec all follow it.
+ */
+export const commands = {
+  'clock:sync': command<ClockSample>()(
+    emptyPayloadSchema,
+    'clock',
+    'Samples the server clock (deadlines are in server time).',
+  ),
+  'pomodoro:press': command<PomodoroSnapshot>()(
+    emptyPayloadSchema,
+    'pomodoro',
+    'Presses the tomato: moves the timer to its next state.',
+  ),
+  'pomodoro:pause': command<PomodoroSnapshot>()(emptyPayloadSchema, 'pomodoro', 'Pauses the running period.'),
+  'pomodoro:resume': command<PomodoroSnapshot>()(emptyPayloadSchema, 'pomodoro', 'Resumes a paused period.'),
+  'pomodoro:reset': command<PomodoroSnapshot>()(emptyPayloadSchema, 'pomodoro', 'Back to IDLE.'),
+  'pomodoro:settings': command<PomodoroSnapshot>()(
+    pomodoroSettingsSchema,
+    'pomodoro',
+    "Changes the space's durations and cycles.",
+  ),
+  'chat:send': command<ChatMessage>()(
+    chatSendSchema,
+    'chat',
+    'Sends a message; a retry with the same client id gets the first one back.',
+  ),
+  'chat:history': command<ChatHistoryPage>()(
+    chatHistorySchema,
+    'read',
+    'A page of a conversation, before or after a sequence number.',
+  ),
+  'chat:create-channel': command<ConversationView>()(
+    chatCreateChannelSchema,
+    'chat',
+    'The channel, new or already there.',
+  ),
+  'chat:open-direct': command<ConversationView>()(
+    chatOpenDirectSchema,
+    'chat',
+    'The direct conversation with a user, new or already there.',
+  ),
+  'chat:typing': command<null>()(chatTypingSchema, 'signal', 'Tells the conversation this user is typing.'),
+  'chat:read': command<ChatReadMark>()(
+    chatReadSchema,
+    'signal',
+    'Marks a conversation read up to a point; the stored position never moves back.',
+  ),
+  'sensor:random': command<{ stored: number }>()(
+    sensorRandomSchema,
+    'sensor',
+    'Generates and stores random readings; acks how many were stored.',
+  ),
+  'sensor:thresholds': command<SensorThresholds>()(
+    sensorThresholdsSchema,
+    'sensor',
+    "Sets the space's alarm thresholds.",
+  ),
+  'sensor:history': command<SensorHistory>()(sensorHistorySchema, 'read', "A sensor's chart points over a range."),
+  'sensor:token': command<SensorIngestToken>()(emptyPayloadSchema, 'sensor', "The space's device ingest token."),
+  'sensor:rotate-token': command<SensorIngestToken>()(
+    emptyPayloadSchema,
+    'sensor',
+    'A new ingest token; the old one stops working at once.',
+  ),
+  'clicker:click': command<ClickResult>()(
+    clickerClickSchema,
+    'clicker',
+    'Mines gold: a batch of clicks, capped to what a human can do.',
+  ),
+  'clicker:buy': command<ClickerPlayer>()(
+    clickerBuySchema,
+    'clicker',
+    'Buys one item; acks the player after the purchase.',
+  ),
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof commands;
+export const COMMAND_NAMES = Object.keys(commands) as CommandName[];
+export const isCommandName = (name: unknown): name is CommandName =>
+  typeof name === 'string' && Object.hasOwn(commands, name);
+export type CommandPayload<K extends CommandName> = z.input<(typeof commands)[K]['payload']>;
+export type ParsedCommandPayload<K extends CommandName> = z.output<(typeof commands)[K]['payload']>;
+/** What each command acks with on success. */
+export type CommandResults = {
+  [K in CommandName]: (typeof commands)[K] extends CommandSpec<z.ZodType, infer R> ? R : never;
+};
 
 /** Server→client facts and state. */
 export const ServerEvent = {

@@ -1,30 +1,5 @@
-import type { CommandName } from '@huddle/protocol';
+import { type CommandClass, type CommandName, commands } from '@huddle/protocol';
 import type { RateLimiter, RateLimiters } from '../lib/token-bucket.js';
-
-/** Commands limited together: a flood of one kind never eats the allowance of another. */
-export type CommandClass = 'clock' | 'read' | 'chat' | 'signal' | 'pomodoro' | 'sensor' | 'clicker';
-
-export const COMMAND_CLASS: Record<CommandName, CommandClass> = {
-  'clock:sync': 'clock',
-  'chat:history': 'read',
-  'sensor:history': 'read',
-  'chat:send': 'chat',
-  'chat:create-channel': 'chat',
-  'chat:open-direct': 'chat',
-  'chat:typing': 'signal',
-  'chat:read': 'signal',
-  'pomodoro:press': 'pomodoro',
-  'pomodoro:pause': 'pomodoro',
-  'pomodoro:resume': 'pomodoro',
-  'pomodoro:reset': 'pomodoro',
-  'pomodoro:settings': 'pomodoro',
-  'sensor:random': 'sensor',
-  'sensor:thresholds': 'sensor',
-  'sensor:token': 'sensor',
-  'sensor:rotate-token': 'sensor',
-  'clicker:click': 'clicker',
-  'clicker:buy': 'clicker',
-};
 
 export interface Rate {
   burst: number;
@@ -77,7 +52,7 @@ export function createCommandLimit(
     });
   }
   return async (name, { userId, ip }) => {
-    const commandClass = COMMAND_CLASS[name];
+    const commandClass = commands[name].rateClass;
     const limit = byClass.get(commandClass);
     if (!limit) return { ok: true };
     try {

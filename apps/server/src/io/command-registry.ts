@@ -1,4 +1,4 @@
-import { type Ack, type CommandName, commandSchemas, ErrorCode, fail, ok } from '@huddle/protocol';
+import { type Ack, type CommandName, commands, ErrorCode, fail, isCommandName, ok } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import { isStorageUnavailable } from '../db/storage-errors.js';
 import { AppError, badRequestFrom } from '../errors.js';
@@ -12,8 +12,6 @@ type LooseSocket = {
   on(event: string, listener: (...args: unknown[]) => void): void;
   onAny(listener: (event: string, ...args: unknown[]) => void): void;
 };
-
-const isCommand = (name: string): name is CommandName => Object.hasOwn(commandSchemas, name);
 
 /**
  * Binds every command handler of the app to a socket (once: unknown events are answered here too):
@@ -33,7 +31,7 @@ export function bindCommands(
   const ip = clientIp(socket.request);
 
   for (const name of Object.keys(handlers)) {
-    if (!isCommand(name)) continue;
+    if (!isCommandName(name)) continue;
     const handler = handlers[name] as CommandHandler<CommandName>;
     loose.on(name, (...args: unknown[]) => {
       const ack = typeof args.at(-1) === 'function' ? (args.at(-1) as AckFn) : undefined;
@@ -42,8 +40,8 @@ export function bindCommands(
   }
 
   loose.onAny((event, ...args) => {
-    metrics?.eventsReceived.inc({ event: isCommand(event) ? event : 'unknown' });
-    if (isCommand(event) && handlers[event]) return;
+    metrics?.eventsReceived.inc({ event: isCommandName(event) ? event : 'unknown' });
+    if (isCommandName(event) && handlers[event]) return;
     const ack = args.at(-1);
     if (typeof ack === 'function') {
       (ack as AckFn)(fail(ErrorCode.NotFound, `Unknown command: ${String(event).slice(0, 60)}`));
@@ -77,7 +75,7 @@ export function bindCommands(
         },
       };
     }
-    const parsed = commandSchemas[name].safeParse(payload);
+    const parsed = commands[name].payload.safeParse(payload);
     if (!parsed.success) return { ok: false, error: badRequestFrom(parsed.error).toBody() };
     try {
       return ok(await handler(socket, parsed.data as never));

@@ -2,20 +2,19 @@ import type {
   ClientToServerEvents,
   CommandName,
   CommandResults,
-  commandSchemas,
   InterServerEvents,
+  ParsedCommandPayload,
   ServerToClientEvents,
   SocketData,
 } from '@huddle/protocol';
 import type { Server, Socket } from 'socket.io';
-import type { z } from 'zod';
 
 export type HuddleServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type HuddleSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export type CommandHandler<K extends CommandName> = (
   socket: HuddleSocket,
-  payload: z.output<(typeof commandSchemas)[K]>,
+  payload: ParsedCommandPayload<K>,
 ) => Promise<CommandResults[K]> | CommandResults[K];
 
 export type CommandHandlers = { [K in CommandName]?: CommandHandler<K> };

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   type Ack,
+  type CommandClass,
   type CommandName,
+  commands,
+  isCommandName,
   PROTOCOL_VERSION,
   type SensorIngestToken,
   ServerEvent,
@@ -12,7 +15,7 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_RATES } from '../../src/http/rate-limit.js';
-import { COMMAND_CLASS, COMMAND_RATES, type CommandClass, PER_IP_FACTOR } from '../../src/io/command-limits.js';
+import { COMMAND_RATES, PER_IP_FACTOR } from '../../src/io/command-limits.js';
 import { tempDir, uniqueSpace } from '../helpers.js';
 import { type NodeProcess, startNodeProcess } from '../node-process.js';
 import { percentile, scenario, soak } from './report.js';
@@ -252,7 +255,7 @@ describe('a client flooding 10× its limits', () => {
           ? HTTP_RATES.sessions
           : what === 'POST ingest'
             ? HTTP_RATES.ingest
-            : COMMAND_RATES[COMMAND_CLASS[what as CommandName]];
+            : COMMAND_RATES[commands[what as CommandName].rateClass];
       // Never more than the limit lets through (some commands share a class: the bound is per class).
       const bound = Math.ceil(rate.burst + rate.perSecond * seconds * 1.05);
       const other = Object.entries(byOutcome).filter(([code]) => !['ok', '201', 'RATE_LIMITED', '429'].includes(code));
@@ -274,8 +277,8 @@ describe('a client flooding 10× its limits', () => {
     // Against the server's own list of classes: a class the flooder never sent is missing here.
     const floodedClasses = new Set(
       Object.keys(outcomes)
-        .filter((what) => Object.hasOwn(COMMAND_CLASS, what))
-        .map((what) => COMMAND_CLASS[what as CommandName]),
+        .filter((what) => isCommandName(what))
+        .map((what) => commands[what as CommandName].rateClass),
     );
     const missing = [
       ...Object.keys(COMMAND_RATES).filter((c) => !floodedClasses.has(c as CommandClass)),

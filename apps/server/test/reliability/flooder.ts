@@ -1,10 +1,10 @@
 // A hostile client in its own process (so its sending never slows the measuring clients): floods every
 // command class, the join endpoint and the ingest endpoint at 10× their limits for a while, then prints
 // what it got back as one JSON line. Run by flood.test.ts: node --import tsx flooder.ts '<json>'.
-import { type CommandName, PROTOCOL_VERSION } from '@huddle/protocol';
+import { type CommandName, commands, PROTOCOL_VERSION } from '@huddle/protocol';
 import { io } from 'socket.io-client';
 import { HTTP_RATES } from '../../src/http/rate-limit.js';
-import { COMMAND_CLASS, COMMAND_RATES } from '../../src/io/command-limits.js';
+import { COMMAND_RATES } from '../../src/io/command-limits.js';
 
 interface Options {
   url: string;
@@ -58,7 +58,7 @@ const track = (p: Promise<unknown>) => {
 };
 
 for (const [name, payload] of Object.entries(payloads) as [CommandName, () => unknown][]) {
-  const perSecond = COMMAND_RATES[COMMAND_CLASS[name]].perSecond * options.factor;
+  const perSecond = COMMAND_RATES[commands[name].rateClass].perSecond * options.factor;
   timers.push(
     setInterval(() => {
       track(

@@ -8,7 +8,7 @@ import {
   type Ack,
   type CommandName,
   type CommandPayload,
-  commandSchemas,
+  commands,
   createSessionBodySchema,
   DEFAULT_CHANNEL,
   DEFAULT_POMODORO_SETTINGS,
@@ -70,7 +70,7 @@ const RATE_LIMIT_SCALE = 1000;
 const HEAP_GROWTH_LIMIT = 20 * 2 ** 20;
 
 /** Every command the protocol declares: what the fuzzer must cover. */
-const PROTOCOL_COMMANDS = Object.keys(commandSchemas) as CommandName[];
+const PROTOCOL_COMMANDS = Object.keys(commands) as CommandName[];
 const ERROR_CODES: readonly string[] = Object.values(ErrorCode);
 const REFUSED = [ErrorCode.BadRequest, ErrorCode.RateLimited];
 /** Names socket.io-client refuses to emit: the server never sees them from a well-formed client. */
@@ -214,7 +214,7 @@ const shapeKeys = (schema: z.ZodType): string[] => (schema instanceof z.ZodObjec
 
 /** Payloads `name` must refuse: wrong types, adversarial values, near-valid shapes. */
 function invalidPayload(name: CommandName): fc.Arbitrary<unknown> {
-  const schema: z.ZodType = commandSchemas[name];
+  const schema: z.ZodType = commands[name].payload;
   const keys = shapeKeys(schema);
   const valid: object = VALID[name];
   const nearValid: fc.Arbitrary<unknown>[] = [
@@ -263,7 +263,7 @@ const unknownEvent = fc
     // Socket.IO carries numeric event names too.
     fc.integer(),
   )
-  .filter((e) => typeof e !== 'string' || (!Object.hasOwn(commandSchemas, e) && !CLIENT_RESERVED.has(e)));
+  .filter((e) => typeof e !== 'string' || (!Object.hasOwn(commands, e) && !CLIENT_RESERVED.has(e)));
 
 // ---------------------------------------------------------------------------------------------------
 // Figures
@@ -746,7 +746,7 @@ afterAll(async () => {
 describe('hostile input', () => {
   it('the valid payloads the fuzzer starts from are valid, so what it changes is what makes them invalid', () => {
     for (const [name, payload] of Object.entries(VALID)) {
-      expect(commandSchemas[name as CommandName].safeParse(payload).success, name).toBe(true);
+      expect(commands[name as CommandName].payload.safeParse(payload).success, name).toBe(true);
     }
   });
 
@@ -781,7 +781,7 @@ describe('hostile input', () => {
 
   it('refuses payloads nested 5,000 and 20,000 deep, written as raw packets', async () => {
     for (const name of FUZZED_COMMANDS) {
-      const key = shapeKeys(commandSchemas[name])[0] ?? 'a';
+      const key = shapeKeys(commands[name].payload)[0] ?? 'a';
       for (const depth of RAW_DEPTHS) {
         for (const json of [deepArrayText(depth), deepObjectText(depth), `{"${key}":${deepArrayText(depth)}}`]) {
           if (Buffer.byteLength(json) > socketLimit - 1024) continue;

@@ -6,7 +6,6 @@ import {
   CLICKER_LIMITS,
   type ClickerPlayer,
   type ClickerPurchase,
-  Command,
   type ConversationView,
   DEFAULT_CHANNEL,
   EMPTY_PRESENCE,
@@ -199,7 +198,7 @@ describe('a client offline for longer than the recovery window', () => {
     anaTab.socket.on(ServerEvent.ChatMessage, take);
 
     const say = async (tab: { socket: TestClient }, i: number) => {
-      const ack = await send(tab.socket, Command.ChatSend, {
+      const ack = await send(tab.socket, 'chat:send', {
         conversationId: GENERAL,
         clientId: `offline-${String(i).padStart(4, '0')}`,
         text: `message ${i}`,
@@ -210,12 +209,12 @@ describe('a client offline for longer than the recovery window', () => {
     const gold = new Map<string, number>();
     const play = async (name: string, socket: TestClient, clicks: number[], buy?: 'shovel') => {
       for (const count of clicks) {
-        const clicked = await send(socket, Command.ClickerClick, { count });
+        const clicked = await send(socket, 'clicker:click', { count });
         if (!clicked.ok) throw new Error(`clicker:click failed: ${clicked.error.code}`);
         gold.set(name, clicked.data.player.goldMilli);
       }
       if (buy) {
-        const bought = await send(socket, Command.ClickerBuy, { item: buy });
+        const bought = await send(socket, 'clicker:buy', { item: buy });
         if (!bought.ok) throw new Error(`clicker:buy failed: ${bought.error.code}`);
         gold.set(name, bought.data.goldMilli);
       }
@@ -224,7 +223,7 @@ describe('a client offline for longer than the recovery window', () => {
     // Before she leaves: messages she reads, and a game of her own that differs from a new player's.
     for (let i = 1; i <= BEFORE; i += 1) await say(boTab, i);
     await expect.poll(() => held.size, { timeout: EVENT_TIMEOUT_MS }).toBe(BEFORE);
-    expect(await send(anaTab.socket, Command.ChatRead, { conversationId: GENERAL, seq: BEFORE })).toMatchObject({
+    expect(await send(anaTab.socket, 'chat:read', { conversationId: GENERAL, seq: BEFORE })).toMatchObject({
       ok: true,
     });
     await play('Ana', anaTab.socket, [15], 'shovel');
@@ -237,10 +236,10 @@ describe('a client offline for longer than the recovery window', () => {
 
     // Meanwhile the others chat past a history page, press the pomodoro, add readings, click gold and buy.
     for (let i = BEFORE + 1; i <= BEFORE + MISSED; i += 1) await say(i % 2 ? boTab : cyTab, i);
-    const pressed = await send(boTab.socket, Command.PomodoroPress, {});
+    const pressed = await send(boTab.socket, 'pomodoro:press', {});
     if (!pressed.ok) throw new Error(`pomodoro:press failed: ${pressed.error.code}`);
     for (const sensorId of ['default', 'greenhouse']) {
-      const readings = await send(cyTab.socket, Command.SensorRandom, { sensorId, count: 10 });
+      const readings = await send(cyTab.socket, 'sensor:random', { sensorId, count: 10 });
       expect(readings).toMatchObject({ ok: true, data: { stored: 10 } });
     }
     await play('Bo', boTab.socket, [10, 10], 'shovel');
@@ -312,7 +311,7 @@ describe('a client offline for longer than the recovery window', () => {
     while (held.has(cursor + 1)) cursor += 1;
     let pages = 0;
     for (;;) {
-      const page = await send(anaTab.socket, Command.ChatHistory, {
+      const page = await send(anaTab.socket, 'chat:history', {
         conversationId: GENERAL,
         after: cursor,
         limit: CHAT_LIMITS.pageSize,

@@ -9,7 +9,6 @@ import {
   CHAT_LIMITS,
   type ChatMessage,
   type ClickerBoard,
-  Command,
   DEFAULT_CHANNEL,
   DEFAULT_SENSOR_ID,
   EMPTY_PRESENCE,
@@ -396,7 +395,7 @@ describe('Redis restarted under traffic (three nodes)', () => {
   function catchUp(client: Client): Promise<void> {
     const run = async () => {
       for (let cursor = contiguous(client.held); ; ) {
-        const page = await send(client.socket, Command.ChatHistory, {
+        const page = await send(client.socket, 'chat:history', {
           conversationId: GENERAL,
           after: cursor,
           limit: CHAT_LIMITS.maxPageSize,
@@ -466,7 +465,7 @@ describe('Redis restarted under traffic (three nodes)', () => {
     const sendChat = async (client: Client, clientId: string) => {
       const sentAt = Date.now();
       const ack = await command(
-        send(client.socket, Command.ChatSend, { conversationId: GENERAL, clientId, text: clientId }),
+        send(client.socket, 'chat:send', { conversationId: GENERAL, clientId, text: clientId }),
       );
       const outcome: Sent['outcome'] = ack?.ok ? { ok: true, seq: ack.data.seq } : { ok: false, code: answer(ack) };
       sent.push({ clientId, node: client.node, sentAt, ackAt: Date.now(), outcome });
@@ -490,9 +489,9 @@ describe('Redis restarted under traffic (three nodes)', () => {
     // Early in the outage one user changes shared state whose broadcasts need Redis to reach other nodes.
     await sleep(ACT_AFTER_MS);
     const actedAt = Date.now();
-    const press = await command(send(actor.socket, Command.PomodoroPress, {}));
-    const readings = await command(send(actor.socket, Command.SensorRandom, { count: 10 }));
-    const click = await command(send(actor.socket, Command.ClickerClick, { count: 3 }));
+    const press = await command(send(actor.socket, 'pomodoro:press', {}));
+    const readings = await command(send(actor.socket, 'sensor:random', { count: 10 }));
+    const click = await command(send(actor.socket, 'clicker:click', { count: 3 }));
     const actedMs = Date.now() - actedAt;
     // …and half-way through, someone opening the app.
     await sleep(Math.max(0, killedAt + OUTAGE_MS / 2 - Date.now()));
@@ -791,7 +790,7 @@ describe('Redis restarted under traffic (three nodes)', () => {
     proxy?.cut();
     const cutAt = Date.now();
     // A press on the cut-off node: stored, but its broadcast cannot reach the other nodes.
-    const press = await command(send(cutOff.socket, Command.PomodoroPress, {}));
+    const press = await command(send(cutOff.socket, 'pomodoro:press', {}));
     await sleep(Math.max(0, cutAt + OUTAGE_MS - Date.now()));
     const restoredAt = Date.now();
     proxy?.restore();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CHAT_LIMITS, Command, type SessionGrant } from '@huddle/protocol';
+import { CHAT_LIMITS, type SessionGrant } from '@huddle/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spaceRoom } from '../../../server/src/io/rooms';
 import type { RunningHuddle } from '../../../server/src/server';
@@ -53,7 +53,7 @@ async function anaAndBo(): Promise<{ ana: SessionGrant; bo: TestClient }> {
 /** Bo sends `count` messages, one after another, each stored before the next: "m<seq>". */
 async function boSends(bo: TestClient, fromSeq: number, count: number): Promise<void> {
   for (let seq = fromSeq; seq < fromSeq + count; seq += 1) {
-    const ack = await send(bo, Command.ChatSend, {
+    const ack = await send(bo, 'chat:send', {
       conversationId: GENERAL,
       clientId: randomBytes(8).toString('hex'),
       text: `m${seq}`,

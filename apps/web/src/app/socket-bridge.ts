@@ -1,4 +1,4 @@
-import { Command, type HandshakeErrorData, ServerEvent } from '@huddle/protocol';
+import { type HandshakeErrorData, ServerEvent } from '@huddle/protocol';
 import { fillGap, resumeChat } from '../features/chat/commands';
 import { useChatStore } from '../features/chat/stores/chat-store';
 import { useClickerStore } from '../features/clicker/stores/clicker-store';
@@ -239,7 +239,7 @@ async function syncClock(): Promise<void> {
   const samples: ClockSample[] = [];
   for (let i = 0; i < CLOCK_SAMPLES && socket.connected; i += 1) {
     const sentAt = Date.now();
-    const ack = await sendCommand(Command.ClockSync, {}, CLOCK_SAMPLE_TIMEOUT_MS);
+    const ack = await sendCommand('clock:sync', {}, CLOCK_SAMPLE_TIMEOUT_MS);
     const receivedAt = Date.now();
     if (ack.ok) samples.push({ sentAt, receivedAt, serverTime: ack.data.serverTime });
   }

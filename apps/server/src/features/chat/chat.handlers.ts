@@ -1,4 +1,4 @@
-import { Command, type PresenceEvent, ServerEvent } from '@huddle/protocol';
+import { type PresenceEvent, ServerEvent } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { spaceRoom, userRoom } from '../../io/rooms.js';
@@ -41,14 +41,14 @@ export function chatFeature(deps: {
 
   return {
     commands: {
-      [Command.ChatSend]: async (socket, payload) => {
+      'chat:send': async (socket, payload) => {
         const { message, audience } = await chat.send(socket.data, payload);
         // Sent again for a retry too: the first broadcast may be what was lost. Clients drop duplicates by seq.
         io.to(rooms(socket.data.space, audience)).emit(ServerEvent.ChatMessage, message);
         return message;
       },
-      [Command.ChatHistory]: (socket, query) => chat.history(socket.data, query),
-      [Command.ChatCreateChannel]: async (socket, { name }) => {
+      'chat:history': (socket, query) => chat.history(socket.data, query),
+      'chat:create-channel': async (socket, { name }) => {
         const { view, conversation, created } = await chat.createChannel(socket.data, name);
         if (created) {
           io.to(spaceRoom(socket.data.space)).emit(
@@ -58,7 +58,7 @@ export function chatFeature(deps: {
         }
         return view;
       },
-      [Command.ChatOpenDirect]: async (socket, { userId }) => {
+      'chat:open-direct': async (socket, { userId }) => {
         const { view, conversation, created, peerId } = await chat.openDirect(socket.data, userId);
         if (created) {
           io.to(userRoom(peerId)).emit(ServerEvent.ChatConversation, conversationFor(conversation, peerId));
@@ -66,7 +66,7 @@ export function chatFeature(deps: {
         }
         return view;
       },
-      [Command.ChatTyping]: async (socket, { conversationId }) => {
+      'chat:typing': async (socket, { conversationId }) => {
         const signal = await chat.typing(socket.data, conversationId);
         if (signal) {
           io.to(rooms(socket.data.space, signal.audience))
@@ -75,7 +75,7 @@ export function chatFeature(deps: {
         }
         return null;
       },
-      [Command.ChatRead]: async (socket, { conversationId, seq }) => {
+      'chat:read': async (socket, { conversationId, seq }) => {
         const mark = await chat.markRead(socket.data, conversationId, seq);
         socket.to(userRoom(socket.data.user.id)).emit(ServerEvent.ChatRead, mark);
         return mark;

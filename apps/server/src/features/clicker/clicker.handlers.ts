@@ -1,12 +1,12 @@
-import { Command, ServerEvent } from '@huddle/protocol';
+import { ServerEvent } from '@huddle/protocol';
 import type { Feature } from '../../io/types.js';
 import type { ClickerService } from './clicker.service.js';
 
 export function clickerFeature(clicker: ClickerService): Feature {
   return {
     commands: {
-      [Command.ClickerClick]: (socket, { count }) => clicker.click(socket.data.user, socket.data.space, count),
-      [Command.ClickerBuy]: (socket, { item }) => clicker.buy(socket.data.user, socket.data.space, item),
+      'clicker:click': (socket, { count }) => clicker.click(socket.data.user, socket.data.space, count),
+      'clicker:buy': (socket, { item }) => clicker.buy(socket.data.user, socket.data.space, item),
     },
     async snapshot(socket) {
       const { user, space } = socket.data;

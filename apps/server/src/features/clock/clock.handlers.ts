@@ -1,10 +1,9 @@
-import { Command } from '@huddle/protocol';
 import type { Clock } from '../../clock.js';
 import type { Feature } from '../../io/types.js';
 
 /** Clients sample this to learn their offset to server time (deadlines are in server time). */
 export function clockFeature(clock: Clock): Feature {
   return {
-    commands: { [Command.ClockSync]: () => ({ serverTime: clock.now() }) },
+    commands: { 'clock:sync': () => ({ serverTime: clock.now() }) },
   };
 }

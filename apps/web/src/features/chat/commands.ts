@@ -2,7 +2,6 @@ import {
   type Ack,
   type AppErrorBody,
   CHAT_LIMITS,
-  Command,
   type ConversationView,
   ErrorCode,
   messageTextSchema,
@@ -94,7 +93,7 @@ async function attempt(conversationId: string, clientId: string, manual: boolean
     if (waiting.error) store.failOutgoing(conversationId, clientId, attempt, waiting.error);
     return;
   }
-  const ack = await sendCommand(Command.ChatSend, { conversationId, clientId, text: message.text });
+  const ack = await sendCommand('chat:send', { conversationId, clientId, text: message.text });
   if (!current()) return;
   if (ack.ok) useChatStore.getState().receiveMessage(ack.data);
   else useChatStore.getState().failOutgoing(conversationId, clientId, attempt, sendError(ack.error));
@@ -164,7 +163,7 @@ export async function fillGap(conversationId: string): Promise<void> {
 async function catchUp(conversationId: string, after: number, current: () => boolean): Promise<void> {
   let cursor = after;
   for (;;) {
-    const ack = await sendCommand(Command.ChatHistory, {
+    const ack = await sendCommand('chat:history', {
       conversationId,
       after: cursor,
       limit: CHAT_LIMITS.maxPageSize,
@@ -185,7 +184,7 @@ export async function loadLatest(conversationId: string): Promise<void> {
   const conversation = store.conversations?.[conversationId];
   if (conversation === undefined || conversation.loadingLatest) return;
   store.startHistory(conversationId, 'latest');
-  const ack = await sendCommand(Command.ChatHistory, { conversationId });
+  const ack = await sendCommand('chat:history', { conversationId });
   if (!current()) return;
   if (ack.ok) useChatStore.getState().receiveHistory(ack.data, 'latest');
   else useChatStore.getState().historyFailed(conversationId, 'latest', ack.error.message);
@@ -200,7 +199,7 @@ export async function loadOlder(conversationId: string): Promise<void> {
     return;
   }
   store.startHistory(conversationId, 'older');
-  const ack = await sendCommand(Command.ChatHistory, { conversationId, before: oldest.seq });
+  const ack = await sendCommand('chat:history', { conversationId, before: oldest.seq });
   if (!current()) return;
   if (ack.ok) useChatStore.getState().receiveHistory(ack.data, 'older');
   else useChatStore.getState().historyFailed(conversationId, 'older', ack.error.message);
@@ -218,12 +217,12 @@ export function openConversation(conversationId: string): void {
 
 /** Creates a channel, or finds the one with that name, and switches to it. */
 export async function createChannel(name: string): Promise<Ack<ConversationView>> {
-  return adopted(await sendCommand(Command.ChatCreateChannel, { name }), sameSpace());
+  return adopted(await sendCommand('chat:create-channel', { name }), sameSpace());
 }
 
 /** Opens the direct conversation with a user, creating it the first time, and switches to it. */
 export async function openDirect(userId: string): Promise<Ack<ConversationView>> {
-  return adopted(await sendCommand(Command.ChatOpenDirect, { userId }), sameSpace());
+  return adopted(await sendCommand('chat:open-direct', { userId }), sameSpace());
 }
 
 function adopted(ack: Ack<ConversationView>, current: () => boolean): Ack<ConversationView> {
@@ -243,7 +242,7 @@ export function notifyTyping(conversationId: string): void {
   const last = typingSentAt.get(conversationId);
   if (last !== undefined && now - last < TYPING_THROTTLE_MS) return;
   typingSentAt.set(conversationId, now);
-  void sendCommand(Command.ChatTyping, { conversationId });
+  void sendCommand('chat:typing', { conversationId });
 }
 
 const queuedReads = new Map<string, number>();
@@ -271,7 +270,7 @@ export function markRead(conversationId: string): void {
     const latest = queuedReads.get(key) ?? seq;
     queuedReads.delete(key);
     if (!current()) return;
-    void sendCommand(Command.ChatRead, { conversationId, seq: latest }).then((ack) => {
+    void sendCommand('chat:read', { conversationId, seq: latest }).then((ack) => {
       if (ack.ok && current()) useChatStore.getState().applyReadMark(ack.data);
     });
   }, READ_MARK_DELAY_MS);

@@ -1,4 +1,4 @@
-import { type Ack, CLICKER_LIMITS, type ClickerItemId, type ClickerPlayer, Command } from '@huddle/protocol';
+import { type Ack, CLICKER_LIMITS, type ClickerItemId, type ClickerPlayer } from '@huddle/protocol';
 import { sendCommand } from '../../lib/socket';
 import { type ClickBatch, useClickerStore } from './stores/clicker-store';
 
@@ -25,7 +25,7 @@ export async function buyItem(item: ClickerItemId): Promise<Ack<ClickerPlayer>> 
   // The first flush waits for a batch already in flight, the second sends what queued up behind it.
   await flushClicks();
   await flushClicks();
-  const ack = await sendCommand(Command.ClickerBuy, { item });
+  const ack = await sendCommand('clicker:buy', { item });
   const store = useClickerStore.getState();
   if (ack.ok && store.generation === generation) store.receivePlayer(ack.data);
   return ack;
@@ -52,7 +52,7 @@ function flushClicks(): Promise<void> {
 }
 
 async function sendBatch(batch: ClickBatch): Promise<void> {
-  const ack = await sendCommand(Command.ClickerClick, { count: batch.count });
+  const ack = await sendCommand('clicker:click', { count: batch.count });
   const before = useClickerStore.getState().notice;
   useClickerStore.getState().finishBatch(batch, ack.ok ? ack.data : null);
   const { notice } = useClickerStore.getState();

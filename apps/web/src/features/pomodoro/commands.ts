@@ -1,4 +1,4 @@
-import { type Ack, Command, type PomodoroSettings, type PomodoroSnapshot } from '@huddle/protocol';
+import type { Ack, PomodoroSettings, PomodoroSnapshot } from '@huddle/protocol';
 import { sendCommand } from '../../lib/socket';
 import { usePomodoroStore } from './stores/pomodoro-store';
 
@@ -11,21 +11,21 @@ function applied(ack: PomodoroAck): PomodoroAck {
 }
 
 export async function pressPomodoro(): Promise<PomodoroAck> {
-  return applied(await sendCommand(Command.PomodoroPress, {}));
+  return applied(await sendCommand('pomodoro:press', {}));
 }
 
 export async function pausePomodoro(): Promise<PomodoroAck> {
-  return applied(await sendCommand(Command.PomodoroPause, {}));
+  return applied(await sendCommand('pomodoro:pause', {}));
 }
 
 export async function resumePomodoro(): Promise<PomodoroAck> {
-  return applied(await sendCommand(Command.PomodoroResume, {}));
+  return applied(await sendCommand('pomodoro:resume', {}));
 }
 
 export async function resetPomodoro(): Promise<PomodoroAck> {
-  return applied(await sendCommand(Command.PomodoroReset, {}));
+  return applied(await sendCommand('pomodoro:reset', {}));
 }
 
 export async function savePomodoroSettings(settings: PomodoroSettings): Promise<PomodoroAck> {
-  return applied(await sendCommand(Command.PomodoroSettings, settings));
+  return applied(await sendCommand('pomodoro:settings', settings));
 }

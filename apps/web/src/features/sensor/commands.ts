@@ -1,6 +1,5 @@
 import {
   type Ack,
-  Command,
   ErrorCode,
   type SensorHistory,
   type SensorIngestToken,
@@ -20,12 +19,12 @@ const DOWNLOAD_URL_LIFETIME_MS = 10_000;
 /** Adds random readings to the sensor on screen, or to the default one while there is none. */
 export async function addRandomReadings(count: 1 | 10): Promise<Ack<{ stored: number }>> {
   const sensorId = useSensorStore.getState().selectedSensorId;
-  return sendCommand(Command.SensorRandom, sensorId === null ? { count } : { sensorId, count });
+  return sendCommand('sensor:random', sensorId === null ? { count } : { sensorId, count });
 }
 
 /** Sends thresholds in °F (the form converts what was typed); the ack's are shown at once. */
 export async function setThresholds(thresholds: SensorThresholds): Promise<Ack<SensorThresholds>> {
-  const ack = await sendCommand(Command.SensorThresholds, thresholds);
+  const ack = await sendCommand('sensor:thresholds', thresholds);
   if (ack.ok) useSensorStore.getState().receiveThresholds(ack.data);
   return ack;
 }
@@ -34,7 +33,7 @@ export async function setThresholds(thresholds: SensorThresholds): Promise<Ack<S
 export async function loadHistory(sensorId: string, range: SensorRange): Promise<Ack<SensorHistory>> {
   const total = useSensorStore.getState().summaries[sensorId]?.total ?? null;
   const request = useSensorChartStore.getState().beginLoad(sensorId, range, total);
-  const ack = await sendCommand(Command.SensorHistory, { sensorId, range });
+  const ack = await sendCommand('sensor:history', { sensorId, range });
   const chart = useSensorChartStore.getState();
   if (ack.ok) chart.receiveHistory(request, ack.data, serverNow());
   else chart.failLoad(request, ack.error.message);
@@ -42,11 +41,11 @@ export async function loadHistory(sensorId: string, range: SensorRange): Promise
 }
 
 export async function getIngestToken(): Promise<Ack<SensorIngestToken>> {
-  return sendCommand(Command.SensorToken, {});
+  return sendCommand('sensor:token', {});
 }
 
 export async function rotateIngestToken(): Promise<Ack<SensorIngestToken>> {
-  return sendCommand(Command.SensorRotateToken, {});
+  return sendCommand('sensor:rotate-token', {});
 }
 
 /** Downloads the on-screen sensor's readings over a range as CSV, authorised by the session. */
