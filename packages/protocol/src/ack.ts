@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Stable error codes: clients branch on these, so they never change meaning. */
 export const ErrorCode = {
   BadRequest: 'BAD_REQUEST',
@@ -17,16 +19,32 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export interface AppErrorBody {
-  code: ErrorCode;
-  message: string;
-  /** For BAD_REQUEST: the path of the first invalid field, e.g. "workSeconds". */
-  field?: string;
-  /** For RATE_LIMITED: when the refused command would next be accepted. */
-  retryAfterMs?: number;
-}
+export const appErrorBodySchema = z.object({
+  code: z.enum(ErrorCode),
+  message: z.string().meta({ description: 'For people: clients branch on `code`, never on this text.' }),
+  field: z
+    .string()
+    .optional()
+    .meta({ description: 'For BAD_REQUEST: the path of the first invalid field, e.g. "workSeconds".' }),
+  retryAfterMs: z
+    .number()
+    .optional()
+    .meta({ description: 'For RATE_LIMITED: when the refused command would next be accepted.' }),
+});
+export type AppErrorBody = z.infer<typeof appErrorBodySchema>;
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: AppErrorBody };
+
+/** The ack of a command whose successful `data` is `data`, as a schema (for the protocol spec). */
+export const ackSchema = <T extends z.ZodType>(data: T) =>
+  z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), data }),
+    z.object({ ok: z.literal(false), error: appErrorBodySchema }),
+  ]);
+
+/** Every HTTP error answer. */
+export const errorResponseSchema = z.object({ error: appErrorBodySchema });
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
 export function ok<T>(data: T): Ack<T> {
   return { ok: true, data };

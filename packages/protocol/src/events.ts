@@ -1,43 +1,43 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Ack } from './ack.js';
 import {
-  type ChatConversationList,
-  type ChatHistoryPage,
-  type ChatMessage,
-  type ChatPresence,
-  type ChatReadMark,
-  type ChatTyping,
-  type Conversation,
-  type ConversationView,
+  chatConversationListSchema,
   chatCreateChannelSchema,
+  chatHistoryPageSchema,
   chatHistorySchema,
+  chatMessageSchema,
   chatOpenDirectSchema,
+  chatPresenceSchema,
+  chatReadMarkSchema,
   chatReadSchema,
   chatSendSchema,
+  chatTypingEventSchema,
   chatTypingSchema,
+  conversationSchema,
+  conversationViewSchema,
 } from './schemas/chat.js';
 import {
-  type ClickerBoard,
-  type ClickerFeed,
-  type ClickerPlayer,
-  type ClickerPurchase,
-  type ClickResult,
+  clickerBoardSchema,
   clickerBuySchema,
   clickerClickSchema,
+  clickerFeedSchema,
+  clickerPlayerSchema,
+  clickerPurchaseSchema,
+  clickResultSchema,
 } from './schemas/clicker.js';
 import { emptyPayloadSchema, type PublicUser } from './schemas/common.js';
-import { type PomodoroSnapshot, pomodoroSettingsSchema } from './schemas/pomodoro.js';
+import { pomodoroSettingsSchema, pomodoroSnapshotSchema } from './schemas/pomodoro.js';
 import {
-  type SensorBoard,
-  type SensorHistory,
-  type SensorIngestToken,
-  type SensorSummary,
-  type SensorThresholds,
+  readingsStoredSchema,
+  sensorBoardSchema,
+  sensorHistoryResultSchema,
   sensorHistorySchema,
+  sensorIngestTokenSchema,
   sensorRandomSchema,
+  sensorSummarySchema,
   sensorThresholdsSchema,
 } from './schemas/sensor.js';
-import type { ClockSample, Welcome } from './schemas/session.js';
+import { clockSampleSchema, welcomeSchema } from './schemas/session.js';
 
 /**
  * How commands are rate-limited: each class has its own allowance, so a flood of one kind never eats
@@ -45,97 +45,113 @@ import type { ClockSample, Welcome } from './schemas/session.js';
  */
 export type CommandClass = 'clock' | 'read' | 'chat' | 'signal' | 'pomodoro' | 'sensor' | 'clicker';
 
-/** One client→server command: its payload schema, rate class, what it acks with, and what it does. */
-export interface CommandSpec<S extends z.ZodType = z.ZodType, R = unknown> {
+/** One client→server command: its payload schema, what it acks with, its rate class, and what it does. */
+export interface CommandSpec<S extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   payload: S;
+  /** The `data` of a successful ack. */
+  result: R;
   rateClass: CommandClass;
   summary: string;
-  /** Type only (never set): the `data` of a successful ack. */
-  readonly result?: R;
 }
 
-/** Declares a command; `R` is the type of its successful ack's data. */
-function command<R>() {
-  return <S extends z.ZodType>(payload: S, rateClass: CommandClass, summary: string): CommandSpec<S, R> => ({
-    payload,
-    rateClass,
-    summary,
-  });
-}
+const command = <S extends z.ZodType, R extends z.ZodType>(
+  payload: S,
+  result: R,
+  rateClass: CommandClass,
+  summary: string,
+): CommandSpec<S, R> => ({ payload, result, rateClass, summary });
 
 /**
  * Every client→server command. The one place a command name is written: the server's handler registry,
  * its rate-limit classes and metrics labels, the client's typed events and the protocol spec all follow it.
  */
 export const commands = {
-  'clock:sync': command<ClockSample>()(
+  'clock:sync': command(
     emptyPayloadSchema,
+    clockSampleSchema,
     'clock',
     'Samples the server clock (deadlines are in server time).',
   ),
-  'pomodoro:press': command<PomodoroSnapshot>()(
+  'pomodoro:press': command(
     emptyPayloadSchema,
+    pomodoroSnapshotSchema,
     'pomodoro',
     'Presses the tomato: moves the timer to its next state.',
   ),
-  'pomodoro:pause': command<PomodoroSnapshot>()(emptyPayloadSchema, 'pomodoro', 'Pauses the running period.'),
-  'pomodoro:resume': command<PomodoroSnapshot>()(emptyPayloadSchema, 'pomodoro', 'Resumes a paused period.'),
-  'pomodoro:reset': command<PomodoroSnapshot>()(emptyPayloadSchema, 'pomodoro', 'Back to IDLE.'),
-  'pomodoro:settings': command<PomodoroSnapshot>()(
+  'pomodoro:pause': command(emptyPayloadSchema, pomodoroSnapshotSchema, 'pomodoro', 'Pauses the running period.'),
+  'pomodoro:resume': command(emptyPayloadSchema, pomodoroSnapshotSchema, 'pomodoro', 'Resumes a paused period.'),
+  'pomodoro:reset': command(emptyPayloadSchema, pomodoroSnapshotSchema, 'pomodoro', 'Back to IDLE.'),
+  'pomodoro:settings': command(
     pomodoroSettingsSchema,
+    pomodoroSnapshotSchema,
     'pomodoro',
     "Changes the space's durations and cycles.",
   ),
-  'chat:send': command<ChatMessage>()(
+  'chat:send': command(
     chatSendSchema,
+    chatMessageSchema,
     'chat',
     'Sends a message; a retry with the same client id gets the first one back.',
   ),
-  'chat:history': command<ChatHistoryPage>()(
+  'chat:history': command(
     chatHistorySchema,
+    chatHistoryPageSchema,
     'read',
     'A page of a conversation, before or after a sequence number.',
   ),
-  'chat:create-channel': command<ConversationView>()(
+  'chat:create-channel': command(
     chatCreateChannelSchema,
+    conversationViewSchema,
     'chat',
     'The channel, new or already there.',
   ),
-  'chat:open-direct': command<ConversationView>()(
+  'chat:open-direct': command(
     chatOpenDirectSchema,
+    conversationViewSchema,
     'chat',
     'The direct conversation with a user, new or already there.',
   ),
-  'chat:typing': command<null>()(chatTypingSchema, 'signal', 'Tells the conversation this user is typing.'),
-  'chat:read': command<ChatReadMark>()(
+  'chat:typing': command(chatTypingSchema, z.null(), 'signal', 'Tells the conversation this user is typing.'),
+  'chat:read': command(
     chatReadSchema,
+    chatReadMarkSchema,
     'signal',
     'Marks a conversation read up to a point; the stored position never moves back.',
   ),
-  'sensor:random': command<{ stored: number }>()(
+  'sensor:random': command(
     sensorRandomSchema,
+    readingsStoredSchema,
     'sensor',
     'Generates and stores random readings; acks how many were stored.',
   ),
-  'sensor:thresholds': command<SensorThresholds>()(
+  'sensor:thresholds': command(
+    sensorThresholdsSchema,
     sensorThresholdsSchema,
     'sensor',
     "Sets the space's alarm thresholds.",
   ),
-  'sensor:history': command<SensorHistory>()(sensorHistorySchema, 'read', "A sensor's chart points over a range."),
-  'sensor:token': command<SensorIngestToken>()(emptyPayloadSchema, 'sensor', "The space's device ingest token."),
-  'sensor:rotate-token': command<SensorIngestToken>()(
+  'sensor:history': command(
+    sensorHistorySchema,
+    sensorHistoryResultSchema,
+    'read',
+    "A sensor's chart points over a range.",
+  ),
+  'sensor:token': command(emptyPayloadSchema, sensorIngestTokenSchema, 'sensor', "The space's device ingest token."),
+  'sensor:rotate-token': command(
     emptyPayloadSchema,
+    sensorIngestTokenSchema,
     'sensor',
     'A new ingest token; the old one stops working at once.',
   ),
-  'clicker:click': command<ClickResult>()(
+  'clicker:click': command(
     clickerClickSchema,
+    clickResultSchema,
     'clicker',
     'Mines gold: a batch of clicks, capped to what a human can do.',
   ),
-  'clicker:buy': command<ClickerPlayer>()(
+  'clicker:buy': command(
     clickerBuySchema,
+    clickerPlayerSchema,
     'clicker',
     'Buys one item; acks the player after the purchase.',
   ),
@@ -148,57 +164,94 @@ export const isCommandName = (name: unknown): name is CommandName =>
 export type CommandPayload<K extends CommandName> = z.input<(typeof commands)[K]['payload']>;
 export type ParsedCommandPayload<K extends CommandName> = z.output<(typeof commands)[K]['payload']>;
 /** What each command acks with on success. */
-export type CommandResults = {
-  [K in CommandName]: (typeof commands)[K] extends CommandSpec<z.ZodType, infer R> ? R : never;
-};
+export type CommandResults = { [K in CommandName]: z.output<(typeof commands)[K]['result']> };
 
-/** Server→client facts and state. */
-export const ServerEvent = {
-  Welcome: 'session:welcome',
-  PomodoroState: 'pomodoro:state',
-  /** On connect: the conversations this user can see, with unread counts. */
-  ChatConversations: 'chat:conversations',
-  /** A channel was created, or a direct conversation with this user was opened. */
-  ChatConversation: 'chat:conversation',
-  ChatMessage: 'chat:message',
-  /** On connect (snapshot) and whenever a user joins or leaves the space. */
-  ChatPresence: 'chat:presence',
-  ChatTyping: 'chat:typing',
-  /** This user read up to a point in another tab. */
-  ChatRead: 'chat:read',
-  /** On connect, and to the space when the thresholds change (every status re-evaluated). */
-  SensorBoard: 'sensor:board',
-  /** One sensor's newest readings, stats and status; coalesced to a few per second per space. */
-  SensorUpdate: 'sensor:update',
-  /** This user's game: on connect and to all their tabs whenever it changes. */
-  ClickerPlayer: 'clicker:player',
-  /** On connect, and to the space a few times a second at most while anyone's gold changes. */
-  ClickerLeaderboard: 'clicker:leaderboard',
-  /** On connect: the latest purchases. */
-  ClickerFeed: 'clicker:feed',
-  ClickerPurchase: 'clicker:purchase',
-} as const;
+/** One server→client event: the handle code names it by (`ServerEvent.X`), its payload, and when it is sent. */
+export interface ServerEventSpec<H extends string = string, S extends z.ZodType = z.ZodType> {
+  handle: H;
+  payload: S;
+  description: string;
+}
+
+const serverEvent = <const H extends string, S extends z.ZodType>(
+  handle: H,
+  payload: S,
+  description: string,
+): ServerEventSpec<H, S> => ({ handle, payload, description });
+
+/** Every server→client event (facts and state): the one place its name is written, as for `commands`. */
+export const serverEvents = {
+  'session:welcome': serverEvent(
+    'Welcome',
+    welcomeSchema,
+    'On connect, first: who this is, server time, and a renewed session token to keep.',
+  ),
+  'pomodoro:state': serverEvent(
+    'PomodoroState',
+    pomodoroSnapshotSchema,
+    'On connect, and to the whole space on every change of its timer.',
+  ),
+  'chat:conversations': serverEvent(
+    'ChatConversations',
+    chatConversationListSchema,
+    'On connect: the conversations this user can see, with unread counts.',
+  ),
+  'chat:conversation': serverEvent(
+    'ChatConversation',
+    conversationSchema,
+    'A channel was created (to the space), or a direct conversation with this user was opened (to its members).',
+  ),
+  'chat:message': serverEvent(
+    'ChatMessage',
+    chatMessageSchema,
+    "A stored message, to everyone who can read the conversation (the sender's tabs too).",
+  ),
+  'chat:presence': serverEvent(
+    'ChatPresence',
+    chatPresenceSchema,
+    'On connect (the whole list) and to the space whenever users join or leave (only the changes).',
+  ),
+  'chat:typing': serverEvent('ChatTyping', chatTypingEventSchema, 'Someone is typing, to the other members.'),
+  'chat:read': serverEvent('ChatRead', chatReadMarkSchema, 'This user read up to a point in another tab.'),
+  'sensor:board': serverEvent(
+    'SensorBoard',
+    sensorBoardSchema,
+    'On connect, and to the space when the thresholds change (every status re-evaluated).',
+  ),
+  'sensor:update': serverEvent(
+    'SensorUpdate',
+    sensorSummarySchema,
+    "One sensor's newest readings, stats and status; coalesced to a few per second per space.",
+  ),
+  'clicker:player': serverEvent(
+    'ClickerPlayer',
+    clickerPlayerSchema,
+    "This user's game: on connect and to all their tabs whenever it changes.",
+  ),
+  'clicker:leaderboard': serverEvent(
+    'ClickerLeaderboard',
+    clickerBoardSchema,
+    "On connect, and to the space a few times a second at most while anyone's gold changes.",
+  ),
+  'clicker:feed': serverEvent('ClickerFeed', clickerFeedSchema, 'On connect: the latest purchases.'),
+  'clicker:purchase': serverEvent('ClickerPurchase', clickerPurchaseSchema, 'Someone in the space bought an item.'),
+} as const satisfies Record<string, ServerEventSpec>;
+
+export type ServerEventName = keyof typeof serverEvents;
+type ServerEventHandles = { readonly [K in ServerEventName as (typeof serverEvents)[K]['handle']]: K };
+
+/** Handles for the server→client event names, e.g. `ServerEvent.PomodoroState` is `'pomodoro:state'`. */
+export const ServerEvent = Object.fromEntries(
+  Object.entries(serverEvents).map(([name, { handle }]) => [handle, name]),
+) as ServerEventHandles;
 
 export type ClientToServerEvents = {
   [K in CommandName]: (payload: CommandPayload<K>, ack: (result: Ack<CommandResults[K]>) => void) => void;
 };
 
-export interface ServerToClientEvents {
-  [ServerEvent.Welcome]: (welcome: Welcome) => void;
-  [ServerEvent.PomodoroState]: (snapshot: PomodoroSnapshot) => void;
-  [ServerEvent.ChatConversations]: (list: ChatConversationList) => void;
-  [ServerEvent.ChatConversation]: (conversation: Conversation) => void;
-  [ServerEvent.ChatMessage]: (message: ChatMessage) => void;
-  [ServerEvent.ChatPresence]: (presence: ChatPresence) => void;
-  [ServerEvent.ChatTyping]: (typing: ChatTyping) => void;
-  [ServerEvent.ChatRead]: (mark: ChatReadMark) => void;
-  [ServerEvent.SensorBoard]: (board: SensorBoard) => void;
-  [ServerEvent.SensorUpdate]: (summary: SensorSummary) => void;
-  [ServerEvent.ClickerPlayer]: (player: ClickerPlayer) => void;
-  [ServerEvent.ClickerLeaderboard]: (board: ClickerBoard) => void;
-  [ServerEvent.ClickerFeed]: (feed: ClickerFeed) => void;
-  [ServerEvent.ClickerPurchase]: (purchase: ClickerPurchase) => void;
-}
+export type ServerToClientEvents = {
+  [K in ServerEventName]: (payload: z.output<(typeof serverEvents)[K]['payload']>) => void;
+};
 
 /** Between server nodes, through the Socket.IO adapter (Redis), never from clients. */
 export interface InterServerEvents {
@@ -210,10 +263,4 @@ export interface InterServerEvents {
 export interface SocketData {
   user: PublicUser;
   space: string;
-}
-
-/** Error payload of a refused handshake (`connect_error` → `err.data`). */
-export interface HandshakeErrorData {
-  code: 'UNAUTHORIZED' | 'PROTOCOL_MISMATCH' | 'UNAVAILABLE' | 'RATE_LIMITED';
-  message: string;
 }

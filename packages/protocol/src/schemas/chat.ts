@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PublicUser } from './common.js';
+import { publicUserSchema } from './common.js';
 
 export const CHAT_LIMITS = {
   /** Characters (code points) of one message, after trimming. */
@@ -90,42 +90,58 @@ export const chatReadSchema = z.strictObject({ conversationId: conversationIdSch
 export type ChatSendPayload = z.input<typeof chatSendSchema>;
 export type ChatHistoryQuery = z.input<typeof chatHistorySchema>;
 
-export type Conversation =
-  | { id: string; kind: 'channel'; name: string; lastSeq: number }
-  | { id: string; kind: 'direct'; peer: PublicUser; lastSeq: number };
+const channelConversationSchema = z.object({
+  id: z.string(),
+  kind: z.literal('channel'),
+  name: z.string(),
+  lastSeq: seqSchema,
+});
+const directConversationSchema = z.object({
+  id: z.string(),
+  kind: z.literal('direct'),
+  peer: publicUserSchema,
+  lastSeq: seqSchema,
+});
+export const conversationSchema = z.discriminatedUnion('kind', [channelConversationSchema, directConversationSchema]);
+export type Conversation = z.infer<typeof conversationSchema>;
 
 /** A conversation as one user sees it: with their unread count and read position. */
-export type ConversationView = Conversation & { unread: number; lastReadSeq: number };
+export const conversationViewSchema = z.intersection(
+  conversationSchema,
+  z.object({ unread: z.number().int().min(0), lastReadSeq: seqSchema }),
+);
+export type ConversationView = z.infer<typeof conversationViewSchema>;
 
-export interface ChatMessage {
-  conversationId: string;
-  seq: number;
-  clientId: string;
-  author: PublicUser;
-  text: string;
-  sentAt: number;
-}
+export const chatMessageSchema = z.object({
+  conversationId: z.string(),
+  seq: seqSchema,
+  clientId: z.string(),
+  author: publicUserSchema,
+  text: z.string(),
+  sentAt: z.number().int(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
-export interface ChatHistoryPage {
-  conversationId: string;
-  messages: ChatMessage[];
-  /** More messages exist beyond this page in the direction asked. */
-  hasMore: boolean;
-}
+export const chatHistoryPageSchema = z.object({
+  conversationId: z.string(),
+  messages: z.array(chatMessageSchema).meta({ description: 'Ascending by seq.' }),
+  hasMore: z.boolean().meta({ description: 'More messages exist beyond this page in the direction asked.' }),
+});
+export type ChatHistoryPage = z.infer<typeof chatHistoryPageSchema>;
 
-export interface ChatConversationList {
-  conversations: ConversationView[];
-}
+export const chatConversationListSchema = z.object({ conversations: z.array(conversationViewSchema) });
+export type ChatConversationList = z.infer<typeof chatConversationListSchema>;
 
-export type PresenceChange = 'joined' | 'left';
+export const presenceChangeSchema = z.enum(['joined', 'left']);
+export type PresenceChange = z.infer<typeof presenceChangeSchema>;
 
 /** A user's first tab arrived in the space, or their last tab closed. */
-export interface PresenceEvent {
-  kind: PresenceChange;
-  user: PublicUser;
-  /** Server time of the change. */
-  at: number;
-}
+export const presenceEventSchema = z.object({
+  kind: presenceChangeSchema,
+  user: publicUserSchema,
+  at: z.number().int().meta({ description: 'Server time of the change.' }),
+});
+export type PresenceEvent = z.infer<typeof presenceEventSchema>;
 
 /**
  * Who is in the space. A connecting socket gets the whole list once (`users`, true at server time
@@ -133,16 +149,23 @@ export interface PresenceEvent {
  * (`changes`). Clients apply the changes to their list with `applyPresence`. Sending only the change
  * keeps a space's arrival storm at O(N²) bytes; the whole list with every change was O(N³).
  */
-export type ChatPresence = { users: PublicUser[]; at: number } | { changes: PresenceEvent[] };
+export const chatPresenceSchema = z
+  .union([
+    z.object({ users: z.array(publicUserSchema), at: z.number().int() }),
+    z.object({ changes: z.array(presenceEventSchema) }),
+  ])
+  .meta({
+    description:
+      'The whole list once on connect (`users`, true at server time `at`), then only changes, in order. A change older than the list’s `at`, or than the latest change of that user, is stale (batches from different nodes can arrive out of order).',
+  });
+export type ChatPresence = z.infer<typeof chatPresenceSchema>;
 
-export interface ChatTyping {
-  conversationId: string;
-  user: PublicUser;
-  /** Server time after which the indicator goes away unless repeated. */
-  expiresAt: number;
-}
+export const chatTypingEventSchema = z.object({
+  conversationId: z.string(),
+  user: publicUserSchema,
+  expiresAt: z.number().int().meta({ description: 'Server time after which the indicator goes away unless repeated.' }),
+});
+export type ChatTyping = z.infer<typeof chatTypingEventSchema>;
 
-export interface ChatReadMark {
-  conversationId: string;
-  seq: number;
-}
+export const chatReadMarkSchema = z.object({ conversationId: z.string(), seq: seqSchema });
+export type ChatReadMark = z.infer<typeof chatReadMarkSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PublicUser } from './common.js';
+import { publicUserSchema } from './common.js';
 
 /** The shop. Order is display order; ids are part of the protocol. */
 export const CLICKER_ITEMS = {
@@ -62,48 +62,54 @@ export const clickerBuySchema = z.strictObject({
   }),
 });
 
-export interface ClickerPlayer {
-  user: PublicUser;
-  /** Milligold at `settledAt`. */
-  goldMilli: number;
-  perClick: number;
-  /** Whole gold per second. */
-  perSecond: number;
-  items: Record<ClickerItemId, number>;
-  clicks: number;
-  /** Server time the gold was last settled. */
-  settledAt: number;
-  version: number;
-}
+export const clickerItemIdSchema = z.enum(CLICKER_ITEM_IDS as [ClickerItemId, ...ClickerItemId[]]);
 
-export interface ClickResult {
-  credited: number;
-  /** Clicks above the human rate, not counted. */
-  discarded: number;
-  player: ClickerPlayer;
-}
+export const clickerPlayerSchema = z.object({
+  user: publicUserSchema,
+  goldMilli: z.number().int().meta({ description: 'Milligold at `settledAt`.' }),
+  perClick: z.number().int(),
+  perSecond: z.number().int().meta({ description: 'Whole gold per second.' }),
+  items: z
+    .record(clickerItemIdSchema, z.number().int())
+    .meta({ description: 'How many of each item the player owns.' }),
+  clicks: z.number().int(),
+  settledAt: z.number().int().meta({ description: 'Server time the gold was last settled.' }),
+  version: z.number().int(),
+});
+export type ClickerPlayer = z.infer<typeof clickerPlayerSchema>;
 
-export interface LeaderboardEntry {
-  user: PublicUser;
-  goldMilli: number;
-  perSecond: number;
-  settledAt: number;
-}
+export const clickResultSchema = z.object({
+  credited: z.number().int(),
+  discarded: z.number().int().meta({ description: 'Clicks above the human rate, not counted.' }),
+  player: clickerPlayerSchema,
+});
+export type ClickResult = z.infer<typeof clickResultSchema>;
 
-export interface ClickerPurchase {
-  user: PublicUser;
-  item: ClickerItemId;
-  price: number;
-  at: number;
-}
+export const leaderboardEntrySchema = z.object({
+  user: publicUserSchema,
+  goldMilli: z.number().int(),
+  perSecond: z.number().int(),
+  settledAt: z.number().int(),
+});
+export type LeaderboardEntry = z.infer<typeof leaderboardEntrySchema>;
 
-export interface ClickerBoard {
-  /** Richest first, at most `CLICKER_LIMITS.leaderboardSize`, ranked by gold at `at`. */
-  leaderboard: LeaderboardEntry[];
-  at: number;
-}
+export const clickerPurchaseSchema = z.object({
+  user: publicUserSchema,
+  item: clickerItemIdSchema,
+  price: z.number().int(),
+  at: z.number().int(),
+});
+export type ClickerPurchase = z.infer<typeof clickerPurchaseSchema>;
 
-export interface ClickerFeed {
-  /** Newest first. */
-  purchases: ClickerPurchase[];
-}
+export const clickerBoardSchema = z.object({
+  leaderboard: z.array(leaderboardEntrySchema).meta({
+    description: 'Richest first, at most `CLICKER_LIMITS.leaderboardSize`, ranked by gold at `at`.',
+  }),
+  at: z.number().int(),
+});
+export type ClickerBoard = z.infer<typeof clickerBoardSchema>;
+
+export const clickerFeedSchema = z.object({
+  purchases: z.array(clickerPurchaseSchema).meta({ description: 'Newest first.' }),
+});
+export type ClickerFeed = z.infer<typeof clickerFeedSchema>;

@@ -24,7 +24,5 @@ export const displayNameSchema = z
 /** Commands without arguments still take an object, so they can grow fields compatibly. */
 export const emptyPayloadSchema = z.strictObject({});
 
-export interface PublicUser {
-  id: string;
-  name: string;
-}
+export const publicUserSchema = z.object({ id: z.string(), name: z.string() });
+export type PublicUser = z.infer<typeof publicUserSchema>;

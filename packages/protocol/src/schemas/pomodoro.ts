@@ -71,35 +71,46 @@ export const DEFAULT_POMODORO_SETTINGS: PomodoroSettings = {
   cyclesBeforeLongBreak: 4,
 };
 
-export type PomodoroAction = 'press' | 'pause' | 'resume' | 'reset' | 'settings' | 'expire';
+export const pomodoroStateSchema = z.literal(Object.values(PomodoroState)).meta({
+  description: Object.entries(PomodoroState)
+    .map(([name, n]) => `${n} ${name} "${POMODORO_MESSAGES[n]}"`)
+    .join(', '),
+});
 
-export interface PomodoroActivity {
-  /** Display name of who did it; null when the timer itself expired. */
-  actor: string | null;
-  action: PomodoroAction;
-  /** The state the action led to. */
-  state: PomodoroState;
-  at: number;
-}
+export const pomodoroActionSchema = z.enum(['press', 'pause', 'resume', 'reset', 'settings', 'expire']);
+export type PomodoroAction = z.infer<typeof pomodoroActionSchema>;
 
-export interface PomodoroSnapshot {
-  space: string;
-  state: PomodoroState;
-  /** Absolute deadline in server epoch ms while a timed state runs; null otherwise (and while paused). */
-  endsAt: number | null;
-  /** Time left in a paused timed state; null unless paused. */
-  pausedRemainingMs: number | null;
-  /** Full length of the current timed period, for the progress ring; null outside timed states. */
-  periodMs: number | null;
-  /** Work periods completed since the space was created. */
-  completedPomodoros: number;
-  /** Work periods completed since the last long break. */
-  cyclesDone: number;
-  settings: PomodoroSettings;
-  activity: PomodoroActivity | null;
-  /** Increases by one with every change; lets clients drop stale snapshots. */
-  version: number;
-}
+export const pomodoroActivitySchema = z.object({
+  actor: z.string().nullable().meta({ description: 'Display name of who did it; null when the timer itself expired.' }),
+  action: pomodoroActionSchema,
+  state: pomodoroStateSchema.meta({ description: 'The state the action led to.' }),
+  at: z.number().int(),
+});
+export type PomodoroActivity = z.infer<typeof pomodoroActivitySchema>;
+
+export const pomodoroSnapshotSchema = z.object({
+  space: z.string(),
+  state: pomodoroStateSchema,
+  endsAt: z.number().int().nullable().meta({
+    description: 'Absolute deadline in server epoch ms while a timed state runs; null otherwise (and while paused).',
+  }),
+  pausedRemainingMs: z
+    .number()
+    .nullable()
+    .meta({ description: 'Time left in a paused timed state; null unless paused.' }),
+  periodMs: z.number().nullable().meta({
+    description: 'Full length of the current timed period, for the progress ring; null outside timed states.',
+  }),
+  completedPomodoros: z.number().int().meta({ description: 'Work periods completed since the space was created.' }),
+  cyclesDone: z.number().int().meta({ description: 'Work periods completed since the last long break.' }),
+  settings: pomodoroSettingsSchema,
+  activity: pomodoroActivitySchema.nullable(),
+  version: z
+    .number()
+    .int()
+    .meta({ description: 'Increases by one with every change; lets clients drop stale snapshots.' }),
+});
+export type PomodoroSnapshot = z.infer<typeof pomodoroSnapshotSchema>;
 
 /** The line under the tomato: "Ana pressed: Work". */
 export function describeActivity(activity: PomodoroActivity): string {

@@ -82,82 +82,90 @@ export const sensorRandomSchema = z.strictObject({
   count: z.union([z.literal(1), z.literal(10)], { error: 'Generate 1 or 10 readings' }),
 });
 
-export const sensorHistorySchema = z.strictObject({
-  sensorId: sensorIdSchema,
-  range: z.enum(Object.keys(SENSOR_RANGES) as [SensorRange, ...SensorRange[]], {
-    error: `Pick a range: ${Object.keys(SENSOR_RANGES).join(', ')}`,
-  }),
+export const sensorRangeSchema = z.enum(Object.keys(SENSOR_RANGES) as [SensorRange, ...SensorRange[]], {
+  error: `Pick a range: ${Object.keys(SENSOR_RANGES).join(', ')}`,
 });
 
-export interface SensorReading {
-  sensorId: string;
-  humidity: number;
-  /** °F */
-  temperature: number;
-  /** Epoch ms: the device's time when it sent one, else the server's arrival time. */
-  at: number;
-}
+export const sensorHistorySchema = z.strictObject({ sensorId: sensorIdSchema, range: sensorRangeSchema });
 
-export interface MinMaxAvg {
-  avg: number;
-  max: number;
-  min: number;
-}
+/** What storing readings answers: how many were stored (`sensor:random` ack, ingest API). */
+export const readingsStoredSchema = z.object({ stored: z.number().int().min(0) });
+export type ReadingsStored = z.infer<typeof readingsStoredSchema>;
 
-export interface SensorStats {
-  count: number;
-  humidity: MinMaxAvg;
-  temperature: MinMaxAvg;
-}
+/** Body of the ingest API: one reading, or `{ readings: [...] }` (told apart by the `readings` key). */
+export const readingIngestBodySchema = z.union([readingInputSchema, readingBatchSchema]);
 
-export type SensorQuantity = 'humidity' | 'temperature';
+export const sensorReadingSchema = z.object({
+  sensorId: z.string(),
+  humidity: z.number(),
+  temperature: z.number().meta({ description: '°F' }),
+  at: z.number().int().meta({
+    description: "Epoch ms: the device's time when it sent one, else the server's arrival time.",
+  }),
+});
+export type SensorReading = z.infer<typeof sensorReadingSchema>;
 
-export interface ThresholdBreach {
-  quantity: SensorQuantity;
-  value: number;
-  limit: number;
-}
+export const minMaxAvgSchema = z.object({ avg: z.number(), max: z.number(), min: z.number() });
+export type MinMaxAvg = z.infer<typeof minMaxAvgSchema>;
 
-/** `alarm` when the newest reading is above a threshold (equal is fine); `no-data` before any reading. */
-export type SensorStatus = { level: 'ok' | 'no-data' } | { level: 'alarm'; breaches: ThresholdBreach[] };
+export const sensorStatsSchema = z.object({
+  count: z.number().int(),
+  humidity: minMaxAvgSchema,
+  temperature: minMaxAvgSchema,
+});
+export type SensorStats = z.infer<typeof sensorStatsSchema>;
 
-export interface SensorSummary {
-  sensorId: string;
-  /** Newest first, at most `SENSOR_LIMITS.latestCount`. */
-  latest: SensorReading[];
-  stats: SensorStats | null;
-  status: SensorStatus;
-  /** Readings stored for this sensor, all time. */
-  total: number;
-}
+export const sensorQuantitySchema = z.enum(['humidity', 'temperature']);
+export type SensorQuantity = z.infer<typeof sensorQuantitySchema>;
 
-export interface SensorBoard {
-  thresholds: SensorThresholds;
-  /** Most recently active first. */
-  sensors: SensorSummary[];
-}
+export const thresholdBreachSchema = z.object({ quantity: sensorQuantitySchema, value: z.number(), limit: z.number() });
+export type ThresholdBreach = z.infer<typeof thresholdBreachSchema>;
 
-export interface SensorChartPoint {
-  at: number;
-  humidity: number;
-  temperature: number;
-}
+export const sensorStatusSchema = z
+  .discriminatedUnion('level', [
+    z.object({ level: z.enum(['ok', 'no-data']) }),
+    z.object({ level: z.literal('alarm'), breaches: z.array(thresholdBreachSchema) }),
+  ])
+  .meta({
+    description: '`alarm` when the newest reading is above a threshold (equal is fine); `no-data` before any reading.',
+  });
+export type SensorStatus = z.infer<typeof sensorStatusSchema>;
 
-export interface SensorHistory {
-  sensorId: string;
-  range: SensorRange;
-  from: number;
-  to: number;
-  /** 0 when the points are single readings; otherwise each point averages a bucket this long. */
-  bucketMs: number;
-  points: SensorChartPoint[];
-}
+export const sensorSummarySchema = z.object({
+  sensorId: z.string(),
+  latest: z.array(sensorReadingSchema).meta({ description: 'Newest first, at most `SENSOR_LIMITS.latestCount`.' }),
+  stats: sensorStatsSchema.nullable(),
+  status: sensorStatusSchema,
+  total: z.number().int().meta({ description: 'Readings stored for this sensor, all time.' }),
+});
+export type SensorSummary = z.infer<typeof sensorSummarySchema>;
 
-export interface SensorIngestToken {
-  token: string;
-  /** Where devices send readings, relative to the server's origin. */
-  ingestPath: string;
-}
+export const sensorBoardSchema = z.object({
+  thresholds: sensorThresholdsSchema,
+  sensors: z.array(sensorSummarySchema).meta({ description: 'Most recently active first.' }),
+});
+export type SensorBoard = z.infer<typeof sensorBoardSchema>;
+
+export const sensorChartPointSchema = z.object({ at: z.number().int(), humidity: z.number(), temperature: z.number() });
+export type SensorChartPoint = z.infer<typeof sensorChartPointSchema>;
+
+export const sensorHistoryResultSchema = z.object({
+  sensorId: z.string(),
+  range: sensorRangeSchema,
+  from: z.number().int(),
+  to: z.number().int(),
+  bucketMs: z.number().int().meta({
+    description: '0 when the points are single readings; otherwise each point averages a bucket this long.',
+  }),
+  points: z.array(sensorChartPointSchema),
+});
+export type SensorHistory = z.infer<typeof sensorHistoryResultSchema>;
+
+export const sensorIngestTokenSchema = z.object({
+  token: z.string(),
+  ingestPath: z.string().meta({ description: "Where devices send readings, relative to the server's origin." }),
+});
+export type SensorIngestToken = z.infer<typeof sensorIngestTokenSchema>;
 
 export const fahrenheitToCelsius = (f: number): number => ((f - 32) * 5) / 9;
 export const celsiusToFahrenheit = (c: number): number => (c * 9) / 5 + 32;

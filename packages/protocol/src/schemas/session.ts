@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from '../version.js';
-import { displayNameSchema, type PublicUser, spaceSlugSchema } from './common.js';
+import { displayNameSchema, publicUserSchema, spaceSlugSchema } from './common.js';
 
 /** Body of `POST /api/sessions`: join a space under a display name. */
 export const createSessionBodySchema = z.strictObject({
@@ -11,11 +11,9 @@ export const createSessionBodySchema = z.strictObject({
 });
 export type CreateSessionBody = z.input<typeof createSessionBodySchema>;
 
-export interface SessionGrant {
-  token: string;
-  user: PublicUser;
-  space: string;
-}
+/** Answer of `POST /api/sessions` and `/api/sessions/revoke`: the session to keep and send in the handshake. */
+export const sessionGrantSchema = z.object({ token: z.string(), user: publicUserSchema, space: z.string() });
+export type SessionGrant = z.infer<typeof sessionGrantSchema>;
 
 /** `auth` of the Socket.IO handshake. */
 export const handshakeAuthSchema = z.object({
@@ -24,18 +22,28 @@ export const handshakeAuthSchema = z.object({
 });
 export type HandshakeAuth = z.input<typeof handshakeAuthSchema>;
 
-export interface Welcome {
-  user: PublicUser;
-  space: string;
-  protocolVersion: number;
-  serverTime: number;
-  /**
-   * The session renewed: a fresh token for the same user and space. Tokens expire a while after they
-   * are issued (SESSION_TTL_HOURS), so a client that keeps this one stays signed in while it keeps coming back.
-   */
-  token: string;
-}
+/** Error payload of a refused handshake (`connect_error` → `err.data`). */
+export const handshakeErrorSchema = z.object({
+  code: z.enum(['UNAUTHORIZED', 'PROTOCOL_MISMATCH', 'UNAVAILABLE', 'RATE_LIMITED']),
+  message: z.string(),
+});
+export type HandshakeErrorData = z.infer<typeof handshakeErrorSchema>;
 
-export interface ClockSample {
-  serverTime: number;
-}
+/** Server epoch milliseconds: deadlines and `at` times are in server time. */
+export const serverTimeSchema = z.number().int();
+
+export const welcomeSchema = z.object({
+  user: publicUserSchema,
+  space: z.string(),
+  protocolVersion: z.number().int(),
+  serverTime: serverTimeSchema,
+  token: z.string().meta({
+    // Tokens expire a while after they are issued, so a client that keeps this one stays signed in while it keeps coming back.
+    description:
+      'The session renewed: a fresh token for the same user and space, to keep in place of the old one (tokens expire SESSION_TTL_HOURS after issue).',
+  }),
+});
+export type Welcome = z.infer<typeof welcomeSchema>;
+
+export const clockSampleSchema = z.object({ serverTime: serverTimeSchema });
+export type ClockSample = z.infer<typeof clockSampleSchema>;
