@@ -40,9 +40,10 @@ export async function openAppPage(origin: string) {
   // Imported only now: the socket reads the page's origin, and the session store its storage, on import.
   const { socket } = await import('../lib/socket');
   const bridge = await import('./socket-bridge');
+  const { FEATURES } = await import('./features');
   const { useChatStore } = await import('../features/chat/stores/chat-store');
   const { useConnectionStore } = await import('../stores/connection-store');
-  const { useSessionStore } = await import('../features/session/stores/session-store');
+  const { useSessionStore } = await import('../stores/session-store');
 
   // The delay of every retry the bridge schedules for a refused handshake. Its `connect_error` listener
   // runs between these two, synchronously, so the timers started in between are the bridge's own.
@@ -51,13 +52,13 @@ export async function openAppPage(origin: string) {
   socket.on('connect_error', () => {
     timers = vi.spyOn(globalThis, 'setTimeout');
   });
-  bridge.installSocketBridge();
+  bridge.installSocketBridge(FEATURES);
   socket.on('connect_error', () => {
     for (const [, delay] of timers?.mock.calls ?? []) retryDelays.push(delay ?? 0);
     timers?.mockRestore();
   });
 
-  return { socket, bridge, useChatStore, useConnectionStore, useSessionStore, retryDelays };
+  return { socket, bridge, features: FEATURES, useChatStore, useConnectionStore, useSessionStore, retryDelays };
 }
 
 export type AppPage = Awaited<ReturnType<typeof openAppPage>>;

@@ -1,6 +1,7 @@
 import type { Ack } from '@huddle/protocol';
 import { useCallback, useRef, useState } from 'react';
-import { useFlashMessage } from '../../../hooks/use-flash-message';
+import { isStaleAck } from '../lib/socket';
+import { useFlashMessage } from './use-flash-message';
 
 /**
  * Runs a command for a control: `pending` while it is in flight (the control is disabled, so a
@@ -21,7 +22,8 @@ export function useCommand() {
       try {
         const ack = await command();
         if (ack.ok) dismiss();
-        else show(ack.error.message);
+        // The space was left meanwhile: its answer means nothing to the space on screen now.
+        else if (!isStaleAck(ack)) show(ack.error.message);
         return ack;
       } finally {
         inFlight.current = false;

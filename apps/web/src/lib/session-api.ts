@@ -1,28 +1,48 @@
 import { type Ack, type CreateSessionBody, ErrorCode, type SessionGrant } from '@huddle/protocol';
+import { fetchAck, readJson } from './http-ack';
+
+const UNREACHABLE = {
+  code: ErrorCode.Unavailable,
+  message: 'Could not reach Huddle. Check your connection and try again.',
+};
 
 /** Joins a space under a display name; sends the token already held so its owner can take their name again. */
-export async function createSession(body: CreateSessionBody): Promise<Ack<SessionGrant>> {
-  let response: Response;
-  try {
-    response = await fetch('/api/sessions', {
+export function createSession(body: CreateSessionBody): Promise<Ack<SessionGrant>> {
+  return fetchAck(
+    '/api/sessions',
+    {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(body),
-    });
-  } catch {
-    return unavailable('Could not reach Huddle. Check your connection and try again.');
-  }
-  const json: unknown = await response.json().catch(() => null);
-  if (response.ok && isSessionGrant(json)) return { ok: true, data: json };
-  if (isErrorBody(json)) return { ok: false, error: json.error };
-  return unavailable(`Huddle could not be joined right now (HTTP ${response.status}). Try again in a moment.`);
+    },
+    {
+      read: readJson(isSessionGrant),
+      unreachable: UNREACHABLE,
+      failed: (status) => ({
+        code: ErrorCode.Unavailable,
+        message: `Huddle could not be joined right now (HTTP ${status}). Try again in a moment.`,
+      }),
+    },
+  );
 }
 
-export function unavailable(message: string): Ack<never> {
-  return { ok: false, error: { code: ErrorCode.Unavailable, message } };
+/** Signs the user out of every other device: their tokens stop working. Returns this device's new grant. */
+export function revokeOtherSessions(token: string): Promise<Ack<SessionGrant>> {
+  return fetchAck(
+    '/api/sessions/revoke',
+    { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
+    {
+      read: readJson(isSessionGrant),
+      unreachable: UNREACHABLE,
+      failed: (status) => ({
+        code: ErrorCode.Unavailable,
+        message: `Other devices could not be signed out (HTTP ${status}). Try again in a moment.`,
+      }),
+    },
+  );
 }
 
-export function isSessionGrant(value: unknown): value is SessionGrant {
+function isSessionGrant(value: unknown): value is SessionGrant {
   if (typeof value !== 'object' || value === null) return false;
   const { token, user, space } = value as Partial<SessionGrant>;
   return (
@@ -30,16 +50,5 @@ export function isSessionGrant(value: unknown): value is SessionGrant {
     typeof space === 'string' &&
     typeof user?.id === 'string' &&
     typeof user.name === 'string'
-  );
-}
-
-export function isErrorBody(value: unknown): value is { error: { code: ErrorCode; message: string; field?: string } } {
-  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
-  const { error } = value as { error: unknown };
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    typeof (error as { message?: unknown }).message === 'string'
   );
 }

@@ -10,6 +10,7 @@ import {
   type ServerToClientEvents,
 } from '@huddle/protocol';
 import { io, type Socket } from 'socket.io-client';
+import { sameSpaceEpoch } from './space-epoch';
 
 export type HuddleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -68,9 +69,19 @@ export function disconnectSocket(): void {
   socket.disconnect();
 }
 
+/** What a command resolves to when it was answered only after its space was left. */
+export const STALE_ACK: Ack<never> = Object.freeze({
+  ok: false,
+  error: Object.freeze({ code: ErrorCode.Timeout, message: 'The space changed before the server answered' }),
+});
+
 /**
  * Sends a command and waits for its ack. Never rejects: a timeout, or a command attempted while
  * disconnected, resolves to a TIMEOUT error so every caller handles one shape.
+ *
+ * An answer that arrives after the space was left or switched (see `space-epoch.ts`) is `STALE_ACK`,
+ * whatever the server said: it carries no data, so no feature can apply another space's answer, and
+ * `isStaleAck` tells it apart from a real failure that a control should report.
  */
 export async function sendCommand<K extends CommandName>(
   name: K,
@@ -81,15 +92,23 @@ export async function sendCommand<K extends CommandName>(
   if (!socket.connected) {
     return { ok: false, error: { code: ErrorCode.Timeout, message: 'Not connected — try again once reconnected' } };
   }
+  const current = sameSpaceEpoch();
   const timed = socket.timeout(timeoutMs);
   // The event map indexed by a generic name is more than the typed overloads can follow.
   const emitWithAck = timed.emitWithAck.bind(timed) as (
     name: K,
     payload: CommandPayload<K>,
   ) => Promise<Ack<CommandResults[K]>>;
+  let ack: Ack<CommandResults[K]>;
   try {
-    return await emitWithAck(name, payload);
+    ack = await emitWithAck(name, payload);
   } catch {
-    return { ok: false, error: { code: ErrorCode.Timeout, message: 'The server did not answer in time' } };
+    ack = { ok: false, error: { code: ErrorCode.Timeout, message: 'The server did not answer in time' } };
   }
+  return current() ? ack : STALE_ACK;
+}
+
+/** Whether an ack is the answer to a command of a space that is no longer open: nothing to show or apply. */
+export function isStaleAck(ack: Ack<unknown>): boolean {
+  return ack === STALE_ACK;
 }

@@ -1,6 +1,7 @@
 import type { Ack, ChatHistoryPage, ChatMessage, CommandName } from '@huddle/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sendCommand } from '../../lib/socket';
+import { enterSpace } from '../../lib/space-epoch';
 import { useConnectionStore } from '../../stores/connection-store';
 import {
   markRead,
@@ -153,6 +154,8 @@ describe('chat commands', () => {
     mockedSend.mockImplementation(() => new Promise((resolve) => (release = resolve as typeof release)));
     sendMessage(general.id, 'late');
     const clientId = general$()?.outgoing[0]?.clientId ?? '';
+    // As the bridge leaves a space: a new epoch, and the feature forgets the old space.
+    enterSpace('another-space');
     store().clear();
     store().receiveConversations([general]);
     release({ ok: true, data: stored(1, clientId, 'late') });

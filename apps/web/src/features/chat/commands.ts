@@ -6,7 +6,9 @@ import {
   ErrorCode,
   messageTextSchema,
 } from '@huddle/protocol';
+import { serverNow } from '../../lib/server-time';
 import { sendCommand } from '../../lib/socket';
+import { sameSpaceEpoch, spaceEpoch } from '../../lib/space-epoch';
 import { useConnectionStore } from '../../stores/connection-store';
 import { contiguousSeq, newestSeq, useChatStore } from './stores/chat-store';
 
@@ -21,16 +23,6 @@ const NOT_CONNECTED = 'Not connected — it will be sent once reconnected';
 export function newClientId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-/** True while async work started now still belongs to the space the store holds. */
-function sameSpace(): () => boolean {
-  const { generation } = useChatStore.getState();
-  return () => useChatStore.getState().generation === generation;
-}
-
-function serverNow(): number {
-  return Date.now() + useConnectionStore.getState().clockOffsetMs;
 }
 
 /**
@@ -79,7 +71,7 @@ function deliver(conversationId: string, clientId: string, options: { manual?: b
 }
 
 async function attempt(conversationId: string, clientId: string, manual: boolean): Promise<void> {
-  const current = sameSpace();
+  const current = sameSpaceEpoch();
   const store = useChatStore.getState();
   const outgoing = store.conversations?.[conversationId]?.outgoing ?? [];
   const index = outgoing.findIndex((m) => m.clientId === clientId);
@@ -124,7 +116,7 @@ let resumeRun = 0;
 export async function resumeChat(): Promise<void> {
   resumeRun += 1;
   const run = resumeRun;
-  const inSpace = sameSpace();
+  const inSpace = sameSpaceEpoch();
   const current = () => inSpace() && run === resumeRun;
   const { conversations, activeId } = useChatStore.getState();
   const held = Object.values(conversations ?? {}).filter((c) => c.loaded || c.messages.length > 0);
@@ -153,7 +145,7 @@ export async function fillGap(conversationId: string): Promise<void> {
   if (contiguousSeq(conversation) >= newestSeq(conversation)) return;
   fillingGaps.add(conversationId);
   try {
-    await catchUp(conversationId, contiguousSeq(conversation), sameSpace());
+    await catchUp(conversationId, contiguousSeq(conversation), sameSpaceEpoch());
   } finally {
     fillingGaps.delete(conversationId);
   }
@@ -179,7 +171,7 @@ async function catchUp(conversationId: string, after: number, current: () => boo
 }
 
 export async function loadLatest(conversationId: string): Promise<void> {
-  const current = sameSpace();
+  const current = sameSpaceEpoch();
   const store = useChatStore.getState();
   const conversation = store.conversations?.[conversationId];
   if (conversation === undefined || conversation.loadingLatest) return;
@@ -191,7 +183,7 @@ export async function loadLatest(conversationId: string): Promise<void> {
 }
 
 export async function loadOlder(conversationId: string): Promise<void> {
-  const current = sameSpace();
+  const current = sameSpaceEpoch();
   const store = useChatStore.getState();
   const conversation = store.conversations?.[conversationId];
   const oldest = conversation?.messages[0];
@@ -217,12 +209,12 @@ export function openConversation(conversationId: string): void {
 
 /** Creates a channel, or finds the one with that name, and switches to it. */
 export async function createChannel(name: string): Promise<Ack<ConversationView>> {
-  return adopted(await sendCommand('chat:create-channel', { name }), sameSpace());
+  return adopted(await sendCommand('chat:create-channel', { name }), sameSpaceEpoch());
 }
 
 /** Opens the direct conversation with a user, creating it the first time, and switches to it. */
 export async function openDirect(userId: string): Promise<Ack<ConversationView>> {
-  return adopted(await sendCommand('chat:open-direct', { userId }), sameSpace());
+  return adopted(await sendCommand('chat:open-direct', { userId }), sameSpaceEpoch());
 }
 
 function adopted(ack: Ack<ConversationView>, current: () => boolean): Ack<ConversationView> {
@@ -261,11 +253,11 @@ export function markRead(conversationId: string): void {
   if (seq <= conversation.lastReadSeq) return;
 
   // Keyed by space too: a read queued just before switching spaces must not swallow one in the next.
-  const key = `${store.generation}:${conversationId}`;
+  const key = `${spaceEpoch()}:${conversationId}`;
   const queued = queuedReads.get(key);
   queuedReads.set(key, Math.max(seq, queued ?? 0));
   if (queued !== undefined) return;
-  const current = sameSpace();
+  const current = sameSpaceEpoch();
   setTimeout(() => {
     const latest = queuedReads.get(key) ?? seq;
     queuedReads.delete(key);

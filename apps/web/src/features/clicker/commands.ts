@@ -1,5 +1,6 @@
 import { type Ack, CLICKER_LIMITS, type ClickerItemId, type ClickerPlayer } from '@huddle/protocol';
-import { sendCommand } from '../../lib/socket';
+import { STALE_ACK, sendCommand } from '../../lib/socket';
+import { sameSpaceEpoch } from '../../lib/space-epoch';
 import { type ClickBatch, useClickerStore } from './stores/clicker-store';
 
 /** Clicks wait this long to travel together: a few messages a second however fast the player is. */
@@ -21,13 +22,14 @@ export function mineGold(): void {
 
 /** Buys one item once the clicks made before it are counted, so the gold on screen is the gold spent. */
 export async function buyItem(item: ClickerItemId): Promise<Ack<ClickerPlayer>> {
-  const { generation } = useClickerStore.getState();
+  const current = sameSpaceEpoch();
   // The first flush waits for a batch already in flight, the second sends what queued up behind it.
   await flushClicks();
   await flushClicks();
+  // Left the space meanwhile: the purchase was meant for that one.
+  if (!current()) return STALE_ACK;
   const ack = await sendCommand('clicker:buy', { item });
-  const store = useClickerStore.getState();
-  if (ack.ok && store.generation === generation) store.receivePlayer(ack.data);
+  if (ack.ok) useClickerStore.getState().receivePlayer(ack.data);
   return ack;
 }
 

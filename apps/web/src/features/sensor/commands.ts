@@ -6,9 +6,11 @@ import {
   type SensorRange,
   type SensorThresholds,
 } from '@huddle/protocol';
+import { fetchAck } from '../../lib/http-ack';
+import { serverNow } from '../../lib/server-time';
 import { sendCommand } from '../../lib/socket';
-import { useSessionStore } from '../session/stores/session-store';
-import { serverNow } from './lib/server-now';
+import { currentSpace } from '../../lib/space-epoch';
+import { useSessionStore } from '../../stores/session-store';
 import { useSensorChartStore } from './stores/sensor-chart-store';
 import { useSensorStore } from './stores/sensor-store';
 
@@ -50,42 +52,30 @@ export async function rotateIngestToken(): Promise<Ack<SensorIngestToken>> {
 
 /** Downloads the on-screen sensor's readings over a range as CSV, authorised by the session. */
 export async function exportCsv(range: SensorRange): Promise<Ack<{ fileName: string }>> {
-  const { space, selectedSensorId } = useSensorStore.getState();
+  const space = currentSpace();
+  const { selectedSensorId } = useSensorStore.getState();
   const token = space === null ? undefined : useSessionStore.getState().grants[space]?.token;
   if (space === null || token === undefined || selectedSensorId === null) {
     return { ok: false, error: { code: ErrorCode.BadRequest, message: 'There is no sensor to export yet' } };
   }
   const path = `/api/spaces/${encodeURIComponent(space)}/sensors/${encodeURIComponent(selectedSensorId)}/readings.csv`;
-  let response: Response;
-  try {
-    response = await fetch(`${path}?range=${range}`, {
-      headers: { Authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(EXPORT_TIMEOUT_MS),
-    });
-  } catch {
-    return { ok: false, error: { code: ErrorCode.Timeout, message: 'The export did not finish — try again' } };
-  }
-  if (!response.ok) return { ok: false, error: await httpError(response) };
-  const fileName =
-    fileNameOf(response.headers.get('content-disposition')) ?? `${space}-${selectedSensorId}-${range}.csv`;
-  let blob: Blob;
-  try {
-    blob = await response.blob();
-  } catch {
-    return { ok: false, error: { code: ErrorCode.Timeout, message: 'The export was interrupted — try again' } };
-  }
-  saveFile(blob, fileName);
-  return { ok: true, data: { fileName } };
-}
-
-async function httpError(response: Response) {
-  try {
-    const body = (await response.json()) as { error?: { code?: ErrorCode; message?: string } };
-    if (body.error?.code && body.error.message) return { code: body.error.code, message: body.error.message };
-  } catch {
-    // Not the API's JSON error (a proxy's page, say): the status says enough.
-  }
-  return { code: ErrorCode.Internal, message: `The export failed (HTTP ${response.status})` };
+  const download = await fetchAck(
+    `${path}?range=${range}`,
+    { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(EXPORT_TIMEOUT_MS) },
+    {
+      read: async (response) => ({
+        blob: await response.blob(),
+        fileName:
+          fileNameOf(response.headers.get('content-disposition')) ?? `${space}-${selectedSensorId}-${range}.csv`,
+      }),
+      unreachable: { code: ErrorCode.Timeout, message: 'The export did not finish — try again' },
+      interrupted: { code: ErrorCode.Timeout, message: 'The export was interrupted — try again' },
+      failed: (status) => ({ code: ErrorCode.Internal, message: `The export failed (HTTP ${status})` }),
+    },
+  );
+  if (!download.ok) return download;
+  saveFile(download.data.blob, download.data.fileName);
+  return { ok: true, data: { fileName: download.data.fileName } };
 }
 
 function fileNameOf(disposition: string | null): string | null {

@@ -2,9 +2,9 @@ import { spaceSlugSchema } from '@huddle/protocol';
 import { Link, type RouteComponentProps } from 'wouter';
 import { CenteredPage } from '../../../components/layout/centered-page';
 import { JoinForm } from '../../../features/session/components/join-form';
-import { useSessionStore } from '../../../features/session/stores/session-store';
 import { useDocumentTitle } from '../../../hooks/use-document-title';
 import { toSpaceSlug } from '../../../lib/space-slug';
+import { useSessionStore } from '../../../stores/session-store';
 import { SpaceView } from './space-view';
 
 export function SpaceRoute({ params }: RouteComponentProps<{ space: string }>) {

@@ -4,10 +4,10 @@ import { ConnectionStatus } from '../../../components/connection-status';
 import { AppHeader } from '../../../components/layout/app-header';
 import { PanelErrorBoundary } from '../../../components/panel-error-boundary';
 import { SignOutOthers } from '../../../features/session/components/sign-out-others';
-import { useSessionStore } from '../../../features/session/stores/session-store';
 import { useConnectionStore } from '../../../stores/connection-store';
+import { useSessionStore } from '../../../stores/session-store';
+import { FEATURES } from '../../features';
 import { closeSpaceConnection, openSpaceConnection } from '../../socket-bridge';
-import { FEATURE_PANELS } from './feature-panels';
 
 export function SpaceView({ grant }: { grant: SessionGrant }) {
   const { space } = grant;
@@ -50,13 +50,13 @@ export function SpaceView({ grant }: { grant: SessionGrant }) {
         </div>
       )}
       <main className="panel-grid">
-        {FEATURE_PANELS.map(({ id, title, Component }) => (
+        {FEATURES.map(({ id, nav: { title }, Panel }) => (
           <section key={id} className={`panel panel--${id}`} aria-labelledby={`panel-${id}-title`}>
             <h2 className="panel__title" id={`panel-${id}-title`}>
               {title}
             </h2>
             <PanelErrorBoundary title={title}>
-              <Component />
+              <Panel />
             </PanelErrorBoundary>
           </section>
         ))}

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { useConnectionStore } from '../../../stores/connection-store';
+import { useServerNow } from '../../../hooks/use-server-now';
 import { loadLatest, loadOlder } from '../commands';
 import { buildLogRows, type LogRow, localDay } from '../lib/log-rows';
 import type { ConversationState, PresenceNotice } from '../stores/chat-store';
@@ -24,7 +24,7 @@ export function MessageLog({ conversation, title, notices, selfId }: MessageLogP
     () => buildLogRows({ messages, outgoing, notices, hasOlder }, localDay),
     [messages, outgoing, notices, hasOlder],
   );
-  const clockOffsetMs = useConnectionStore((s) => s.clockOffsetMs);
+  const now = useServerNow(null);
   const { logRef, newBelow, handleScroll, scrollToBottom } = useLogScroll(rows, () => {
     if (loaded && hasOlder && !loadingOlder && historyError === null) void loadOlder(info.id);
   });
@@ -94,7 +94,7 @@ export function MessageLog({ conversation, title, notices, selfId }: MessageLogP
           )}
           <ol className="chat-log__list">
             {rows.map((row) => (
-              <LogRowItem key={row.key} row={row} selfId={selfId} now={Date.now() + clockOffsetMs} />
+              <LogRowItem key={row.key} row={row} selfId={selfId} now={now} />
             ))}
           </ol>
         </div>

@@ -70,8 +70,6 @@ export type HistoryDirection = 'latest' | 'older' | 'after';
 export const MAX_NOTICES = 200;
 
 interface ChatStoreState {
-  /** Bumped by `clear`: async work started for a previous space checks it and drops its result. */
-  generation: number;
   self: PublicUser | null;
   /** Null until the server has listed this user's conversations. */
   conversations: Record<string, ConversationState> | null;
@@ -135,7 +133,6 @@ export const useChatStore = create<ChatStoreState>()((set, get) => {
   }
 
   return {
-    generation: 0,
     viewing: false,
     ...EMPTY,
 
@@ -289,7 +286,7 @@ export const useChatStore = create<ChatStoreState>()((set, get) => {
 
     setDraft: (conversationId, text) => set((state) => ({ drafts: { ...state.drafts, [conversationId]: text } })),
 
-    clear: () => set((state) => ({ ...EMPTY, generation: state.generation + 1 })),
+    clear: () => set(EMPTY),
   };
 });
 

@@ -1,5 +1,6 @@
 import { type ClickerPlayer, goldAt, MILLI } from '@huddle/protocol';
-import { serverNow, useFrameValue, useLiveText } from '../hooks/use-frame';
+import { serverNow } from '../../../lib/server-time';
+import { useFrameValue, useLiveText } from '../hooks/use-frame';
 import { formatGold, formatNumber } from '../lib/format';
 import { type RankedEntry, rankBoard } from '../lib/leaderboard';
 import { optimisticGoldMilli, pendingClicks, useClickerStore } from '../stores/clicker-store';

@@ -1,11 +1,6 @@
 import { type RefObject, useLayoutEffect, useReducer, useRef } from 'react';
-import { useConnectionStore } from '../../../stores/connection-store';
+import { serverNow } from '../../../lib/server-time';
 import { onEveryFrame } from '../lib/frame-loop';
-
-/** The server's clock now, from the measured offset: every time in the game is a server time. */
-export function serverNow(): number {
-  return Date.now() + useConnectionStore.getState().clockOffsetMs;
-}
 
 /** Runs `callback` with the server time on every animation frame while the component is mounted. */
 export function useFrame(callback: (now: number) => void): void {

@@ -41,8 +41,6 @@ interface ClickerStoreState {
   queuedClicks: number;
   inFlight: ClickBatch | null;
   notice: ClickNotice | null;
-  /** Bumped by `clear`: an answer to a command sent before then belongs to another space. */
-  generation: number;
   receivePlayer: (player: ClickerPlayer) => void;
   receiveBoard: (board: ClickerBoard) => void;
   receiveFeed: (purchases: ClickerPurchase[]) => void;
@@ -72,7 +70,6 @@ let noticeIds = 0;
 
 export const useClickerStore = create<ClickerStoreState>()((set, get) => ({
   ...EMPTY,
-  generation: 0,
   receivePlayer: (player) =>
     set((state) => {
       const held = state.player;
@@ -107,7 +104,7 @@ export const useClickerStore = create<ClickerStoreState>()((set, get) => ({
   },
   dismissNotice: (id) => set((state) => (state.notice?.id === id ? { notice: null } : state)),
   expectFreshSnapshot: () => set({ acceptAnyVersion: true, liveBeforeFeed: [] }),
-  clear: () => set((state) => ({ ...EMPTY, generation: state.generation + 1 })),
+  clear: () => set(EMPTY),
 }));
 
 /** Clicks made here that the player held does not count yet: queued ones, and a batch still in flight. */

@@ -1,6 +1,5 @@
 import type { PomodoroSnapshot } from '@huddle/protocol';
-import { useEffect, useReducer } from 'react';
-import { useConnectionStore } from '../../../stores/connection-store';
+import { useServerNow } from '../../../hooks/use-server-now';
 import { remainingMs } from '../lib/timing';
 
 const TICK_MS = 250;
@@ -10,16 +9,6 @@ const TICK_MS = 250;
  * server-clock offset; re-renders ~4 times a second while a deadline runs. Null outside timed states.
  */
 export function useRemainingTime(snapshot: PomodoroSnapshot | null): number | null {
-  const clockOffsetMs = useConnectionStore((s) => s.clockOffsetMs);
-  const [, tick] = useReducer((n: number) => n + 1, 0);
-  const endsAt = snapshot?.endsAt ?? null;
-
-  useEffect(() => {
-    if (endsAt === null) return;
-    const timer = setInterval(tick, TICK_MS);
-    return () => clearInterval(timer);
-  }, [endsAt]);
-
-  // Read the clock while rendering so a new deadline never shows against a stale "now".
-  return snapshot === null ? null : remainingMs(snapshot, Date.now() + clockOffsetMs);
+  const now = useServerNow((snapshot?.endsAt ?? null) === null ? null : TICK_MS);
+  return snapshot === null ? null : remainingMs(snapshot, now);
 }

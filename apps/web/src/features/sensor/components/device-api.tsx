@@ -1,8 +1,8 @@
 import { DEFAULT_SENSOR_ID, SENSOR_LIMITS, type SensorIngestToken } from '@huddle/protocol';
 import { useEffect, useRef, useState } from 'react';
 import { InlineAlert } from '../../../components/ui/inline-alert';
+import { useCommand } from '../../../hooks/use-command';
 import { getIngestToken, rotateIngestToken } from '../commands';
-import { useCommand } from '../hooks/use-command';
 import { ingestExample, ingestUrl } from '../lib/device-api';
 import { useSensorStore } from '../stores/sensor-store';
 

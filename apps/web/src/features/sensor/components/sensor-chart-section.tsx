@@ -1,8 +1,8 @@
 import { SENSOR_RANGES, type SensorRange } from '@huddle/protocol';
 import { lazy, Suspense, useId } from 'react';
 import { InlineAlert } from '../../../components/ui/inline-alert';
+import { useCommand } from '../../../hooks/use-command';
 import { exportCsv } from '../commands';
-import { useCommand } from '../hooks/use-command';
 import { RANGE_LABELS } from '../lib/format';
 import { useSensorStore } from '../stores/sensor-store';
 import { useSensorUnitStore } from '../stores/sensor-unit-store';

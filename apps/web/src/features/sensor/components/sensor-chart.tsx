@@ -1,6 +1,7 @@
 import { SENSOR_RANGES, type SensorRange, type SensorThresholds } from '@huddle/protocol';
 import { type ReactNode, useEffect, useId, useRef, useSyncExternalStore } from 'react';
 import uPlot from 'uplot';
+import { serverNow } from '../../../lib/server-time';
 import { loadHistory } from '../commands';
 import { useChartHistory } from '../hooks/use-chart-history';
 import { type ChartSeries, toPlotColumns, valueRange } from '../lib/chart-data';
@@ -14,7 +15,6 @@ import {
   type TemperatureUnit,
   unitSymbol,
 } from '../lib/format';
-import { serverNow } from '../lib/server-now';
 import { useSensorChartStore } from '../stores/sensor-chart-store';
 
 interface SensorChartProps {

@@ -1,6 +1,6 @@
 import type { SensorQuantity, SensorStatus } from '@huddle/protocol';
 import { useShallow } from 'zustand/react/shallow';
-import { useServerNow } from '../hooks/use-server-now';
+import { useServerNow } from '../../../hooks/use-server-now';
 import { formatAge, formatHumidity, formatStatus, formatTemperature } from '../lib/format';
 import { selectNewestReading, selectSelectedSummary, useSensorStore } from '../stores/sensor-store';
 import { useSensorUnitStore } from '../stores/sensor-unit-store';

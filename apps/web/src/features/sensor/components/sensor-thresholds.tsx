@@ -3,8 +3,8 @@ import { SENSOR_LIMITS } from '@huddle/protocol';
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { Field } from '../../../components/ui/field';
 import { InlineAlert } from '../../../components/ui/inline-alert';
+import { useCommand } from '../../../hooks/use-command';
 import { setThresholds } from '../commands';
-import { useCommand } from '../hooks/use-command';
 import { formatLimit, formatPlain, type TemperatureUnit, temperatureLimits, unitSymbol } from '../lib/format';
 import {
   changedWhileEditing,

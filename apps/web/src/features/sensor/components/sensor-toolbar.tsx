@@ -1,8 +1,8 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { InlineAlert } from '../../../components/ui/inline-alert';
+import { useCommand } from '../../../hooks/use-command';
 import { addRandomReadings } from '../commands';
-import { useCommand } from '../hooks/use-command';
 import { TEMPERATURE_UNITS, unitSymbol } from '../lib/format';
 import { useSensorStore } from '../stores/sensor-store';
 import { useSensorUnitStore } from '../stores/sensor-unit-store';

@@ -38,7 +38,7 @@ function summary(sensorId: string, readings: Partial<SensorReading>[] = [{}]): S
 const state = () => useSensorStore.getState();
 
 describe('sensor store', () => {
-  beforeEach(() => state().reset('team-a'));
+  beforeEach(() => state().reset());
 
   it('selects the most recently active sensor of the board by default', () => {
     state().receiveBoard({ thresholds: THRESHOLDS, sensors: [summary('lab'), summary('room')] });
@@ -108,9 +108,8 @@ describe('sensor store', () => {
   it('forgets the board on reset but keeps the viewer’s range', () => {
     state().receiveBoard({ thresholds: THRESHOLDS, sensors: [summary('lab')] });
     state().setRange('1h');
-    state().reset('team-b');
+    state().reset();
     expect(state()).toMatchObject({
-      space: 'team-b',
       thresholds: null,
       summaries: {},
       order: [],
@@ -140,7 +139,7 @@ describe('sensor store', () => {
       state().receiveThresholds({ humidityMax: 40, temperatureMax: 50 });
       state().selectSensor('room');
       state().setRange('1h');
-      state().reset('team-b');
+      state().reset();
       expect(setItem).not.toHaveBeenCalled();
 
       useSensorUnitStore.getState().setUnit('C');

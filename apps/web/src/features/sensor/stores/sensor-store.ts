@@ -2,8 +2,6 @@ import type { SensorBoard, SensorRange, SensorSummary, SensorThresholds } from '
 import { create } from 'zustand';
 
 interface SensorState {
-  /** The space the board belongs to; null when no space is open. */
-  space: string | null;
   /** Null until the first board arrives. */
   thresholds: SensorThresholds | null;
   summaries: Record<string, SensorSummary>;
@@ -21,7 +19,7 @@ interface SensorState {
   selectSensor: (sensorId: string) => void;
   setRange: (range: SensorRange) => void;
   /** Forgets the board, e.g. when another space opens; the viewer's range stays. */
-  reset: (space: string | null) => void;
+  reset: () => void;
 }
 
 const EMPTY_BOARD: Pick<SensorState, 'thresholds' | 'summaries' | 'order' | 'selectedSensorId'> = {
@@ -36,7 +34,6 @@ const EMPTY_BOARD: Pick<SensorState, 'thresholds' | 'summaries' | 'order' | 'sel
  * reading, and `persist` would write storage each time. The unit, which is persisted, is in `useSensorUnitStore`.
  */
 export const useSensorStore = create<SensorState>()((set) => ({
-  space: null,
   ...EMPTY_BOARD,
   range: '5m',
   receiveBoard: (board) =>
@@ -62,7 +59,7 @@ export const useSensorStore = create<SensorState>()((set) => ({
   selectSensor: (sensorId) =>
     set((state) => (Object.hasOwn(state.summaries, sensorId) ? { selectedSensorId: sensorId } : state)),
   setRange: (range) => set({ range }),
-  reset: (space) => set({ space, ...EMPTY_BOARD }),
+  reset: () => set(EMPTY_BOARD),
 }));
 
 function keepSelection(selected: string | null, order: readonly string[]): string | null {

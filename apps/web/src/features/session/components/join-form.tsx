@@ -1,9 +1,9 @@
 import { displayNameSchema, ErrorCode, type SessionGrant, spaceSlugSchema } from '@huddle/protocol';
 import { type FormEvent, useId, useState } from 'react';
 import { Field } from '../../../components/ui/field';
+import { createSession } from '../../../lib/session-api';
 import { randomSpaceSlug } from '../../../lib/space-slug';
-import { createSession } from '../api/create-session';
-import { useSessionStore } from '../stores/session-store';
+import { useSessionStore } from '../../../stores/session-store';
 
 interface JoinFormProps {
   /** Join this space; without it the form asks for one too. */

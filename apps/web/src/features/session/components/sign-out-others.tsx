@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { signOutOtherDevices } from '../../../app/socket-bridge';
+import { signOutOtherDevices } from '../../../lib/sign-out-other-devices';
 
 /** "Sign out other devices": a stolen or forgotten session stops working at once. */
 export function SignOutOthers() {

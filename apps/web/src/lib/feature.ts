@@ -1,0 +1,50 @@
+import type { ServerEvent, ServerToClientEvents, Welcome } from '@huddle/protocol';
+import type { ComponentType } from 'react';
+
+/** The server events a feature may handle: every one but the welcome, which the connection itself takes. */
+export type FeatureEventName = Exclude<keyof ServerToClientEvents, typeof ServerEvent.Welcome>;
+
+/** Handlers by server event name, each typed by the protocol's payload for that event. */
+export type FeatureEventHandlers = { [E in FeatureEventName]?: ServerToClientEvents[E] };
+
+/**
+ * What a feature contributes to the web app. The feature declares it once (`features/<f>/<f>.feature.ts`);
+ * the app composes the list (`app/features.ts`); the socket bridge and the space view only walk it,
+ * so neither names a feature's internals.
+ */
+export interface WebFeature {
+  /** Unique and stable: names the panel's CSS modifier and element ids. */
+  id: string;
+  /**
+   * Server events and what to do with each. The bridge calls a handler only while the connection is
+   * welcomed into the open space, so a handler never sees another space's event.
+   */
+  events: FeatureEventHandlers;
+  /** On every (re)connect, before the server resends its state (e.g. accept a snapshot of any version). */
+  onConnect?: () => void;
+  /** When the connection has been welcomed into the open space. */
+  onWelcome?: (welcome: Welcome) => void;
+  /** On opening another space and on leaving one: forget everything held for the old space. */
+  onLeave: () => void;
+  /** Its entry in the space's navigation. */
+  nav: { title: string };
+  /** A count to show beside the nav entry (e.g. unread messages); null or 0 shows none. */
+  useBadge?: () => number | null;
+  Panel: ComponentType;
+}
+
+/** Checks the list the app composes: one owner per id and per event, so no two features fight over one. */
+export function checkFeatures(features: readonly WebFeature[]): readonly WebFeature[] {
+  const ids = new Set<string>();
+  const events = new Map<string, string>();
+  for (const feature of features) {
+    if (ids.has(feature.id)) throw new Error(`Two web features are called ${feature.id}`);
+    ids.add(feature.id);
+    for (const event of Object.keys(feature.events)) {
+      const owner = events.get(event);
+      if (owner !== undefined) throw new Error(`${event} is handled by both ${owner} and ${feature.id}`);
+      events.set(event, feature.id);
+    }
+  }
+  return features;
+}
