@@ -22,6 +22,19 @@ export class AppError extends Error {
   }
 }
 
+/** Whole seconds to wait, at least 1: what a refusal's message and an HTTP Retry-After say. */
+export const retryAfterSeconds = (retryAfterMs: number) => Math.max(1, Math.ceil(retryAfterMs / 1000));
+
+/** A RATE_LIMITED refusal: `what` went too fast (e.g. "You are sending messages too fast"), and when to retry. */
+export function rateLimited(what: string, retryAfterMs: number): AppError {
+  return new AppError(
+    ErrorCode.RateLimited,
+    `${what}; try again in ${retryAfterSeconds(retryAfterMs)} s`,
+    undefined,
+    retryAfterMs,
+  );
+}
+
 /** The first schema issue, as a BAD_REQUEST naming the field. */
 export function badRequestFrom(error: z.ZodError): AppError {
   const issue = error.issues[0];

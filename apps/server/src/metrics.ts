@@ -1,3 +1,4 @@
+import { COMMAND_NAMES } from '@huddle/protocol';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -12,6 +13,25 @@ export function createMetrics() {
   // path) and handed to the counter when /metrics is scraped.
   const emitted = new Map<string, number>();
 
+  const eventsReceived = new Counter({
+    name: 'huddle_events_received_total',
+    help: 'Client events received, by event name (unknown names count as "unknown")',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
+  const commandDuration = new Histogram({
+    name: 'huddle_command_duration_seconds',
+    help: 'Time from a command arriving to its ack, by command and outcome (ok or error code)',
+    labelNames: ['command', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  // Every command of the protocol shows from the first scrape, at 0, rather than once it was first sent.
+  for (const command of COMMAND_NAMES) {
+    eventsReceived.inc({ event: command }, 0);
+    commandDuration.zero({ command, outcome: 'ok' });
+  }
+
   return {
     registry,
     /** Counts one server event delivered to one socket: a shared `onAnyOutgoing` listener. */
@@ -23,12 +43,7 @@ export function createMetrics() {
       help: 'Socket.IO connections open on this node',
       registers: [registry],
     }),
-    eventsReceived: new Counter({
-      name: 'huddle_events_received_total',
-      help: 'Client events received, by event name (unknown names count as "unknown")',
-      labelNames: ['event'] as const,
-      registers: [registry],
-    }),
+    eventsReceived,
     eventsEmitted: new Counter({
       name: 'huddle_events_emitted_total',
       help: 'Server events delivered to sockets, by event name (a broadcast counts once per recipient)',
@@ -39,13 +54,7 @@ export function createMetrics() {
         emitted.clear();
       },
     }),
-    commandDuration: new Histogram({
-      name: 'huddle_command_duration_seconds',
-      help: 'Time from a command arriving to its ack, by command and outcome (ok or error code)',
-      labelNames: ['command', 'outcome'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
+    commandDuration,
     queryDuration: new Histogram({
       name: 'huddle_storage_query_duration_seconds',
       help: 'Storage query time, by statement kind and outcome',

@@ -6,8 +6,8 @@ import { type Db, openDatabase } from '../src/db/database.js';
 import { AppError } from '../src/errors.js';
 import { type ChatService, createChatService } from '../src/features/chat/chat.service.js';
 import { createChatStore } from '../src/features/chat/chat.store.js';
-import type { Session } from '../src/features/session/session.service.js';
-import { createUserStore } from '../src/features/session/user.store.js';
+import type { Actor } from '../src/session/session.service.js';
+import { createUserStore } from '../src/session/user.store.js';
 import { createPgDatabase, storageBackends, tempDir, uniqueSpace, useStorage } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -27,9 +27,9 @@ describe.each(storageBackends)('chat service on $name', (backend) => {
   const clock = { now: () => t };
   let chat: ChatService;
   let space: string;
-  let ana: Session;
-  let bo: Session;
-  let cy: Session;
+  let ana: Actor;
+  let bo: Actor;
+  let cy: Actor;
   const clientId = () => randomBytes(8).toString('hex');
 
   beforeEach(async () => {
@@ -38,7 +38,7 @@ describe.each(storageBackends)('chat service on $name', (backend) => {
     chat = createChatService({ store: createChatStore(storage.db), clock, findUser: users.findById });
     space = uniqueSpace('chat');
     await users.ensureSpace(space, t);
-    const member = async (name: string): Promise<Session> => {
+    const member = async (name: string): Promise<Actor> => {
       const id = `${space}-${name.toLowerCase()}`;
       await users.create({ id, space, name, createdAt: t });
       return { user: { id, name }, space };
@@ -48,7 +48,7 @@ describe.each(storageBackends)('chat service on $name', (backend) => {
     cy = await member('Cy');
   });
 
-  const say = (who: Session, text: string, conversationId = 'c:general', id = clientId()) =>
+  const say = (who: Actor, text: string, conversationId = 'c:general', id = clientId()) =>
     chat.send(who, { conversationId, clientId: id, text });
 
   it('gives every space a general channel', async () => {
@@ -178,7 +178,7 @@ describe.each(storageBackends)('chat service on $name', (backend) => {
     await say(bo, 'two');
     await say(ana, 'mine');
     await say(bo, 'three');
-    const unread = async (who: Session) => (await chat.conversations(who)).find((c) => c.id === 'c:general');
+    const unread = async (who: Actor) => (await chat.conversations(who)).find((c) => c.id === 'c:general');
     expect(await unread(ana)).toMatchObject({ unread: 3, lastSeq: 4, lastReadSeq: 0 });
     expect(await chat.markRead(ana, 'c:general', 2)).toEqual({ conversationId: 'c:general', seq: 2 });
     expect(await unread(ana)).toMatchObject({ unread: 1, lastReadSeq: 2 });
@@ -266,7 +266,7 @@ describe.each(loggedBackends)('chat:send statements on $name', (backend) => {
     const space = uniqueSpace(prefix);
     await users.ensureSpace(space, now);
     await users.create({ id: `${space}-ana`, space, name: 'Ana', createdAt: now });
-    const ana: Session = { user: { id: `${space}-ana`, name: 'Ana' }, space };
+    const ana: Actor = { user: { id: `${space}-ana`, name: 'Ana' }, space };
     return { chat, ana };
   }
 

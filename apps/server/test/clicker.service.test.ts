@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { initialPlayer } from '../src/features/clicker/clicker.economy.js';
 import { type ClickerService, createClickerService } from '../src/features/clicker/clicker.service.js';
 import { type ClickerStore, createClickerStore } from '../src/features/clicker/clicker.store.js';
-import { createUserStore } from '../src/features/session/user.store.js';
+import { createUserStore } from '../src/session/user.store.js';
 import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 describe.each(storageBackends)('clicker service on $name', (backend) => {
@@ -42,16 +42,17 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     clicker = service(store);
   });
 
+  /** A player with this much gold and income, as the actor that plays. */
   async function player(name: string, goldMilli = 0, perSecond = 0) {
     const user = { id: `${space}-${name}`, name };
     await createUserStore(storage.db).create({ id: user.id, space, name, createdAt: t });
     await store.insertIfAbsent({ ...initialPlayer(user, space, t), goldMilli, perSecond });
-    return user;
+    return { user, space };
   }
 
   it('lets two tabs on one node buying at once spend the gold only once', async () => {
     const ana = await player('Ana', 150 * MILLI);
-    const results = await Promise.allSettled([1, 2, 3].map(() => clicker.buy(ana, space, 'excavator')));
+    const results = await Promise.allSettled([1, 2, 3].map(() => clicker.buy(ana, 'excavator')));
     const bought = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r) => r.status === 'rejected');
     expect(bought).toHaveLength(1);
@@ -59,7 +60,7 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
       ErrorCode.InsufficientFunds,
       ErrorCode.InsufficientFunds,
     ]);
-    expect(await clicker.player(ana, space)).toMatchObject({
+    expect(await clicker.player(ana)).toMatchObject({
       goldMilli: 50 * MILLI,
       perSecond: 1,
       items: { excavator: 1 },
@@ -80,10 +81,7 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     const node1 = service(storeOfNode1);
     const node2 = service(storeOfNode2);
     try {
-      const results = await Promise.allSettled([
-        node1.buy(ana, space, 'excavator'),
-        node2.buy(ana, space, 'excavator'),
-      ]);
+      const results = await Promise.allSettled([node1.buy(ana, 'excavator'), node2.buy(ana, 'excavator')]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason.code)).toEqual([
         ErrorCode.InsufficientFunds,
@@ -91,7 +89,7 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
       // Both read 150 gold and wrote: one write found the version it had read, the other did not (and its
       // retry read 50 gold, too little).
       expect([...writes].sort()).toEqual([false, true]);
-      expect(await clicker.player(ana, space)).toMatchObject({
+      expect(await clicker.player(ana)).toMatchObject({
         goldMilli: 50 * MILLI,
         perSecond: 1,
         items: { excavator: 1 },
@@ -108,9 +106,9 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
 
   it('changes nothing when a purchase is refused', async () => {
     const bo = await player('Bo', 14 * MILLI);
-    const before = await clicker.player(bo, space);
-    await expect(clicker.buy(bo, space, 'shovel')).rejects.toMatchObject({ code: ErrorCode.InsufficientFunds });
-    expect(await clicker.player(bo, space)).toEqual(before);
+    const before = await clicker.player(bo);
+    await expect(clicker.buy(bo, 'shovel')).rejects.toMatchObject({ code: ErrorCode.InsufficientFunds });
+    expect(await clicker.player(bo)).toEqual(before);
     expect((await clicker.feed(space)).purchases).toEqual([]);
   });
 
@@ -122,10 +120,10 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     const board = await clicker.board(space);
     expect(board.leaderboard.map((e) => e.user.name)).toEqual(['Bo', 'Ana', 'Cy']);
 
-    const first = await clicker.click(ana, space, 50);
+    const first = await clicker.click(ana, 50);
     expect(first).toMatchObject({ credited: 20, discarded: 30 });
     // Another tab (or node) gets no fresh allowance: it is stored with the player.
-    const second = await clicker.click(ana, space, 50);
+    const second = await clicker.click(ana, 50);
     expect(second).toMatchObject({ credited: 0, discarded: 50 });
     expect(second.player.goldMilli).toBe(120 * MILLI);
     // Nothing credited, nothing written: a flood past the allowance costs no storage writes.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSensorStore } from '../src/features/sensor/sensor.store.js';
-import { createUserStore } from '../src/features/session/user.store.js';
+import { createUserStore } from '../src/session/user.store.js';
 import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 describe.each(storageBackends)('sensor store on $name', (backend) => {

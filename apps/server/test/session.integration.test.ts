@@ -3,8 +3,8 @@ import path from 'node:path';
 import { PROTOCOL_VERSION, type PublicUser, ServerEvent } from '@huddle/protocol';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenSigner } from '../src/features/session/session-token.js';
 import type { RunningHuddle } from '../src/server.js';
+import { createTokenSigner } from '../src/session/session-token.js';
 import { connect, join, startTestServer, tempDir, testConfig, uniqueSpace } from './helpers.js';
 
 let server: RunningHuddle;

@@ -5,7 +5,7 @@ import type { Db } from '../src/db/database.js';
 import { initialPomodoro, type Pomodoro, press } from '../src/features/pomodoro/pomodoro.machine.js';
 import { createPomodoroService } from '../src/features/pomodoro/pomodoro.service.js';
 import { createPomodoroStore } from '../src/features/pomodoro/pomodoro.store.js';
-import { createUserStore } from '../src/features/session/user.store.js';
+import { createUserStore } from '../src/session/user.store.js';
 import { storageBackends, useStorage } from './helpers.js';
 
 /** A pomodoro service on `db`, as one server process would run it. */
@@ -18,6 +18,9 @@ function serviceOn(db: Db, defaults: PomodoroSettings, onChange: (p: Pomodoro) =
     onChange,
   });
 }
+
+/** `name` acting in `space` (a pomodoro records who pressed by name). */
+const actor = (space: string, name: string) => ({ user: { id: `u-${name}`, name }, space });
 
 describe.each(storageBackends)('storage on $name', (backend) => {
   const storage = useStorage(backend);
@@ -86,7 +89,7 @@ describe.each(storageBackends)('storage on $name', (backend) => {
     const make = () => serviceOn(storage.db, DEFAULT_POMODORO_SETTINGS, (p) => changes.push(p.version));
     const [a, b] = [make(), make()];
     await a.get('race');
-    const results = await Promise.allSettled([a.press('race', 'Ana'), b.press('race', 'Bo')]);
+    const results = await Promise.allSettled([a.press(actor('race', 'Ana')), b.press(actor('race', 'Bo'))]);
     a.stop();
     b.stop();
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -105,7 +108,7 @@ describe.each(storageBackends)('storage on $name', (backend) => {
         if (p.state === PomodoroState.BREAK_ALARM) applied.push(p.version);
       });
     const [a, b] = [make(), make()];
-    await a.press('once', 'Ana');
+    await a.press(actor('once', 'Ana'));
     await b.start(); // b arms the same deadline from storage
     await expect.poll(() => applied.length, { timeout: 5000 }).toBe(1);
     const final = await a.get('once');

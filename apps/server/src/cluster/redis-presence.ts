@@ -1,7 +1,7 @@
 import { type PublicUser, sortUsers } from '@huddle/protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Presence, PresenceResult } from '../features/chat/presence.js';
+import type { Presence, PresenceResult } from '../presence/presence.js';
 
 // Both scripts run atomically in Redis: of two tabs arriving (or leaving) at once on two nodes,
 // exactly one sees the user's count go 0→1 (or 1→0).

@@ -2,7 +2,7 @@ import { type AppErrorBody, ErrorCode } from '@huddle/protocol';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { isStorageUnavailable } from '../db/storage-errors.js';
-import { AppError } from '../errors.js';
+import { AppError, retryAfterSeconds } from '../errors.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BadRequest]: 400,
@@ -37,8 +37,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof AppError) {
       status = STATUS[err.code] ?? 400;
       body = err.toBody();
-      if (body.retryAfterMs !== undefined)
-        res.set('Retry-After', String(Math.max(1, Math.ceil(body.retryAfterMs / 1000))));
+      if (body.retryAfterMs !== undefined) res.set('Retry-After', String(retryAfterSeconds(body.retryAfterMs)));
     } else if (isStorageUnavailable(err)) {
       logger.warn({ err }, 'storage unavailable');
       status = 503;

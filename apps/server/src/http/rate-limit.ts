@@ -1,37 +1,29 @@
-import { ErrorCode } from '@huddle/protocol';
 import type { RequestHandler } from 'express';
-import { AppError } from '../errors.js';
+import { rateLimited } from '../errors.js';
 import { clientIp } from '../io/client-ip.js';
-import type { RateLimiter } from '../lib/token-bucket.js';
+import { type Rate, type RateLimiters, scaleRate, type TakeResult } from '../lib/token-bucket.js';
 
 /**
- * Refuses requests beyond `limiter`'s rate for the client's address with 429 and Retry-After. A limiter
- * that fails (Redis away) lets the request through, as for commands.
+ * Makes per-address limits for HTTP routes: `rule` names the limit (its bucket), `rate` is scaled by
+ * RATE_LIMIT_SCALE, `what` names what is refused ("Too many sign-ins from your network"). A refused
+ * request gets 429 and Retry-After; a limiter that fails (Redis away) lets the request through, as for commands.
  */
-export function limitPerAddress(
-  limiter: RateLimiter,
-  what: string,
-  onLimiterError: (err: unknown) => void,
-): RequestHandler {
-  return async (req, _res, next) => {
-    let taken: Awaited<ReturnType<RateLimiter['take']>> = { ok: true };
-    try {
-      taken = await limiter.take(clientIp(req));
-    } catch (err) {
-      onLimiterError(err);
-    }
-    if (taken.ok) return next();
-    const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
-    next(
-      new AppError(
-        ErrorCode.RateLimited,
-        `Too many ${what} from your network; try again in ${seconds} s`,
-        undefined,
-        taken.retryAfterMs,
-      ),
-    );
+export function createAddressLimits(limiters: RateLimiters, scale: number, onLimiterError: (err: unknown) => void) {
+  return (rule: string, rate: Rate, what: string): RequestHandler => {
+    const limiter = limiters(rule, scaleRate(rate, scale));
+    return async (req, _res, next) => {
+      let taken: TakeResult = { ok: true };
+      try {
+        taken = await limiter.take(clientIp(req));
+      } catch (err) {
+        onLimiterError(err);
+      }
+      next(taken.ok ? undefined : rateLimited(`Too many ${what} from your network`, taken.retryAfterMs));
+    };
   };
 }
+
+export type AddressLimits = ReturnType<typeof createAddressLimits>;
 
 /** Per client address, for the HTTP API (scaled by RATE_LIMIT_SCALE). */
 export const HTTP_RATES = {

@@ -1,6 +1,6 @@
 import { type HandshakeErrorData, handshakeAuthSchema, PROTOCOL_VERSION } from '@huddle/protocol';
 import type { Logger } from 'pino';
-import type { SessionService } from '../features/session/session.service.js';
+import type { SessionService } from '../session/session.service.js';
 import { clientIp } from './client-ip.js';
 import type { HuddleServer } from './types.js';
 

@@ -1,10 +1,5 @@
 import { type CommandClass, type CommandName, commands } from '@huddle/protocol';
-import type { RateLimiter, RateLimiters } from '../lib/token-bucket.js';
-
-export interface Rate {
-  burst: number;
-  perSecond: number;
-}
+import { type Rate, type RateLimiter, type RateLimiters, scaleRate } from '../lib/token-bucket.js';
 
 /**
  * Per user (every tab and node of that user together): a burst, then a steady rate, well above what the
@@ -29,11 +24,6 @@ export type CommandLimit = (
   who: { userId: string; ip: string },
 ) => Promise<{ ok: true } | { ok: false; retryAfterMs: number; scope: 'user' | 'address'; commandClass: CommandClass }>;
 
-const scaled = (rate: Rate, factor: number): Rate => ({
-  burst: Math.max(1, Math.round(rate.burst * factor)),
-  perSecond: rate.perSecond * factor,
-});
-
 /**
  * The per-user and per-address limit of every command class. The user's bucket is taken first, so a
  * refused user does not spend their address's allowance. A limiter that fails (Redis away) lets the
@@ -47,8 +37,8 @@ export function createCommandLimit(
   const byClass = new Map<CommandClass, { user: RateLimiter; ip: RateLimiter }>();
   for (const [commandClass, rate] of Object.entries(COMMAND_RATES) as [CommandClass, Rate][]) {
     byClass.set(commandClass, {
-      user: limiters(`cmd-${commandClass}-user`, scaled(rate, scale)),
-      ip: limiters(`cmd-${commandClass}-ip`, scaled(rate, scale * PER_IP_FACTOR)),
+      user: limiters(`cmd-${commandClass}-user`, scaleRate(rate, scale)),
+      ip: limiters(`cmd-${commandClass}-ip`, scaleRate(rate, scale * PER_IP_FACTOR)),
     });
   }
   return async (name, { userId, ip }) => {

@@ -1,7 +1,17 @@
-import { type Ack, type CommandName, commands, ErrorCode, fail, isCommandName, ok } from '@huddle/protocol';
+import {
+  type Ack,
+  COMMAND_NAMES,
+  type CommandName,
+  commands,
+  ErrorCode,
+  fail,
+  isCommandName,
+  ok,
+} from '@huddle/protocol';
 import type { Logger } from 'pino';
 import { isStorageUnavailable } from '../db/storage-errors.js';
-import { AppError, badRequestFrom } from '../errors.js';
+import { AppError, badRequestFrom, rateLimited } from '../errors.js';
+import type { Feature } from '../feature.js';
 import type { Metrics } from '../metrics.js';
 import { clientIp } from './client-ip.js';
 import type { CommandLimit } from './command-limits.js';
@@ -12,6 +22,27 @@ type LooseSocket = {
   on(event: string, listener: (...args: unknown[]) => void): void;
   onAny(listener: (event: string, ...args: unknown[]) => void): void;
 };
+
+/**
+ * The app's handler registry from its features' declarations. The protocol's `commands` table is the list
+ * to fill: a command no feature handles, or one two features claim, stops the app from being built
+ * rather than answering "Unknown command" (or the wrong handler) in production.
+ */
+export function composeCommands(features: readonly Pick<Feature, 'name' | 'commands'>[]): CommandHandlers {
+  const owners = new Map<string, string>();
+  const handlers: Record<string, unknown> = {};
+  for (const feature of features) {
+    for (const [name, handler] of Object.entries(feature.commands ?? {})) {
+      const owner = owners.get(name);
+      if (owner) throw new Error(`Command ${name} is handled by both ${owner} and ${feature.name}`);
+      owners.set(name, feature.name);
+      handlers[name] = handler;
+    }
+  }
+  const missing = COMMAND_NAMES.filter((name) => !owners.has(name));
+  if (missing.length > 0) throw new Error(`No feature handles these protocol commands: ${missing.join(', ')}`);
+  return handlers as CommandHandlers;
+}
 
 /**
  * Binds every command handler of the app to a socket (once: unknown events are answered here too):
@@ -65,15 +96,8 @@ export function bindCommands(
     const allowed = limit ? await limit(name, { userId: socket.data.user.id, ip }) : undefined;
     if (allowed && !allowed.ok) {
       const who = allowed.scope === 'user' ? 'You are' : 'Your network is';
-      const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
-      return {
-        ok: false,
-        error: {
-          code: ErrorCode.RateLimited,
-          message: `${who} sending ${allowed.commandClass} commands too fast; try again in ${seconds} s`,
-          retryAfterMs: allowed.retryAfterMs,
-        },
-      };
+      const refusal = rateLimited(`${who} sending ${allowed.commandClass} commands too fast`, allowed.retryAfterMs);
+      return { ok: false, error: refusal.toBody() };
     }
     const parsed = commands[name].payload.safeParse(payload);
     if (!parsed.success) return { ok: false, error: badRequestFrom(parsed.error).toBody() };

@@ -8,6 +8,18 @@ export interface TokenBucketOptions {
   maxKeys?: number;
 }
 
+/** A burst of actions, then a steady rate. */
+export interface Rate {
+  burst: number;
+  perSecond: number;
+}
+
+/** `rate` times `factor` (RATE_LIMIT_SCALE, or one address's share of many users), keeping a burst of at least 1. */
+export const scaleRate = (rate: Rate, factor: number): Rate => ({
+  burst: Math.max(1, Math.round(rate.burst * factor)),
+  perSecond: rate.perSecond * factor,
+});
+
 export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };
 
 /**
@@ -51,7 +63,7 @@ export interface RateLimiter {
 }
 
 /** Makes the limiter of one rule (`name` keeps rules apart, e.g. "chat-send"). */
-export type RateLimiters = (name: string, rate: { burst: number; perSecond: number }) => RateLimiter;
+export type RateLimiters = (name: string, rate: Rate) => RateLimiter;
 
 /** Limits held in this process, on the injected clock. */
 export function memoryRateLimiters(now: () => number): RateLimiters {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type PublicUser, type SessionGrant } from '@huddle/protocol';
-import type { Clock } from '../../clock.js';
-import { AppError } from '../../errors.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
 import type { TokenSigner } from './session-token.js';
 import type { UserRecord, UserStore } from './user.store.js';
 
-export interface Session {
+/** Who acts: a signed-in user in their space. Every service method that acts for someone takes it first. */
+export interface Actor {
   user: PublicUser;
   space: string;
 }
@@ -55,15 +56,15 @@ export function createSessionService(deps: {
       return grant({ id: created.id, name: created.name }, space);
     },
 
-    /** The session a token stands for, or null when it is forged, expired, revoked or its user is gone. */
-    async authenticate(token: unknown): Promise<Session | null> {
+    /** The actor a token stands for, or null when it is forged, expired, revoked or its user is gone. */
+    async authenticate(token: unknown): Promise<Actor | null> {
       const user = await holder(token);
       return user ? { user: { id: user.id, name: user.name }, space: user.space } : null;
     },
 
     /** A fresh token for a session that just proved itself (sliding expiry). */
-    renew(session: Session): string {
-      return grant(session.user, session.space).token;
+    renew(actor: Actor): string {
+      return grant(actor.user, actor.space).token;
     },
 
     /**

@@ -1,45 +1,26 @@
-import { type PresenceEvent, ServerEvent } from '@huddle/protocol';
-import type { Logger } from 'pino';
-import type { Clock } from '../../clock.js';
+import { ServerEvent } from '@huddle/protocol';
+import type { Feature, FeatureContext } from '../../feature.js';
 import { spaceRoom, userRoom } from '../../io/rooms.js';
-import type { Feature, HuddleServer } from '../../io/types.js';
-import { createCoalescer } from '../../lib/coalescer.js';
 import { createInFlight } from '../../lib/in-flight.js';
-import { type Audience, type ChatService, conversationFor } from './chat.service.js';
-import type { AnnouncePresence, Presence } from './presence.js';
+import { type Audience, conversationFor, createChatService } from './chat.service.js';
+import { createChatStore } from './chat.store.js';
 
-/** A space hears of arrivals and departures at most this often (the first one at once). */
-export const PRESENCE_BATCH_MS = 250;
-
-/**
- * Tells each space who joined or left. Only the changes travel (each client keeps its list), in
- * batches: a storm of N arrivals costs each client a few messages, not N lists of up to N users.
- */
-export function createPresenceAnnouncer(io: HuddleServer, clock: Clock, batchMs = PRESENCE_BATCH_MS) {
-  const batches = createCoalescer<PresenceEvent>({
-    intervalMs: batchMs,
-    flush(space, changes) {
-      io.to(spaceRoom(space)).emit(ServerEvent.ChatPresence, { changes: [...changes] });
-    },
+/** Conversations, messages and who is here: presence is counted on connect and announced to the space. */
+export function chatFeature(ctx: FeatureContext): Feature {
+  const { io, presence, announcePresence: announce, clock, logger } = ctx;
+  const chat = createChatService({
+    store: createChatStore(ctx.db),
+    clock,
+    findUser: ctx.users.findById,
+    sendRate: ctx.config.chatSendRate,
+    rateLimiters: ctx.rateLimiters,
   });
-  const announce: AnnouncePresence = (space, kind, user) => batches.mark(space, { kind, user, at: clock.now() });
-  return { announce, stop: () => batches.stop() };
-}
-
-export function chatFeature(deps: {
-  io: HuddleServer;
-  chat: ChatService;
-  presence: Presence;
-  announce: AnnouncePresence;
-  clock: Clock;
-  logger: Logger;
-}): Feature {
-  const { io, chat, presence, announce, clock, logger } = deps;
   const departures = createInFlight();
   const rooms = (space: string, audience: Audience) =>
     audience.kind === 'space' ? [spaceRoom(space)] : audience.userIds.map(userRoom);
 
   return {
+    name: 'chat',
     commands: {
       'chat:send': async (socket, payload) => {
         const { message, audience } = await chat.send(socket.data, payload);

@@ -14,9 +14,9 @@ import {
 } from '@huddle/protocol';
 import type { z } from 'zod';
 import type { Clock } from '../../clock.js';
-import { AppError } from '../../errors.js';
-import { memoryRateLimiters, type RateLimiters } from '../../lib/token-bucket.js';
-import type { Session } from '../session/session.service.js';
+import { AppError, rateLimited } from '../../errors.js';
+import { memoryRateLimiters, type Rate, type RateLimiters } from '../../lib/token-bucket.js';
+import type { Actor } from '../../session/session.service.js';
 import { type ChatStore, channelId, type StoredConversation } from './chat.store.js';
 
 /** Who receives the events of a conversation: the whole space, or the two members of a direct one. */
@@ -27,7 +27,7 @@ export interface ChatServiceDeps {
   clock: Clock;
   /** Looks a user up by id; a direct conversation needs a peer from the same space. */
   findUser(id: string): Promise<(PublicUser & { space: string }) | null>;
-  sendRate?: { burst: number; perSecond: number };
+  sendRate?: Rate;
   /** Where limits are kept; defaults to this process. */
   rateLimiters?: RateLimiters;
 }
@@ -57,15 +57,15 @@ export function createChatService({ store, clock, findUser, sendRate, rateLimite
   });
   const typings = limiter('chat-typing', TYPING_RATE);
 
-  /** The conversation if `session` may read it. Someone else's direct conversation is not found, not forbidden: its existence is private too. */
-  function readableBy(session: Session, conversation: StoredConversation | null | undefined): StoredConversation {
+  /** The conversation if `actor` may read it. Someone else's direct conversation is not found, not forbidden: its existence is private too. */
+  function readableBy(actor: Actor, conversation: StoredConversation | null | undefined): StoredConversation {
     if (!conversation) throw notFound();
-    if (conversation.kind === 'direct' && !conversation.members.some((m) => m.id === session.user.id)) throw notFound();
+    if (conversation.kind === 'direct' && !conversation.members.some((m) => m.id === actor.user.id)) throw notFound();
     return conversation;
   }
 
-  const readable = async (session: Session, conversationId: string) =>
-    readableBy(session, await store.get(session.space, conversationId));
+  const readable = async (actor: Actor, conversationId: string) =>
+    readableBy(actor, await store.get(actor.space, conversationId));
 
   const view = (conversation: StoredConversation, viewerId: string, unread = 0, lastReadSeq = 0): ConversationView => ({
     ...conversationFor(conversation, viewerId),
@@ -75,64 +75,56 @@ export function createChatService({ store, clock, findUser, sendRate, rateLimite
 
   return {
     /** Every conversation the user can see (creating the space's `general` on first use). */
-    async conversations(session: Session): Promise<ConversationView[]> {
-      let rows = await store.listFor(session.space, session.user.id);
+    async conversations(actor: Actor): Promise<ConversationView[]> {
+      let rows = await store.listFor(actor.space, actor.user.id);
       // Only the space's first connection writes: every later one (and a tab opening while the storage
       // is locked for writing) just reads.
       if (!rows.some((r) => r.conversation.id === channelId(DEFAULT_CHANNEL))) {
-        await store.ensureChannel(session.space, DEFAULT_CHANNEL, clock.now());
-        rows = await store.listFor(session.space, session.user.id);
+        await store.ensureChannel(actor.space, DEFAULT_CHANNEL, clock.now());
+        rows = await store.listFor(actor.space, actor.user.id);
       }
-      return rows.map((r) => view(r.conversation, session.user.id, r.unread, r.lastReadSeq));
+      return rows.map((r) => view(r.conversation, actor.user.id, r.unread, r.lastReadSeq));
     },
 
-    async createChannel(session: Session, name: string) {
-      const existing = await store.get(session.space, channelId(name));
-      if (existing) return { view: view(existing, session.user.id), conversation: existing, created: false };
-      if ((await store.countChannels(session.space)) >= CHAT_LIMITS.maxChannelsPerSpace) {
+    async createChannel(actor: Actor, name: string) {
+      const existing = await store.get(actor.space, channelId(name));
+      if (existing) return { view: view(existing, actor.user.id), conversation: existing, created: false };
+      if ((await store.countChannels(actor.space)) >= CHAT_LIMITS.maxChannelsPerSpace) {
         throw new AppError(
           ErrorCode.Conflict,
           `A space holds at most ${CHAT_LIMITS.maxChannelsPerSpace} channels`,
           'name',
         );
       }
-      const { conversation, created } = await store.ensureChannel(session.space, name, clock.now());
-      return { view: view(conversation, session.user.id), conversation, created };
+      const { conversation, created } = await store.ensureChannel(actor.space, name, clock.now());
+      return { view: view(conversation, actor.user.id), conversation, created };
     },
 
-    async openDirect(session: Session, peerId: string) {
-      if (peerId === session.user.id) {
+    async openDirect(actor: Actor, peerId: string) {
+      if (peerId === actor.user.id) {
         throw new AppError(ErrorCode.BadRequest, 'A direct conversation needs someone else', 'userId');
       }
       const peer = await findUser(peerId);
-      if (!peer || peer.space !== session.space) {
+      if (!peer || peer.space !== actor.space) {
         throw new AppError(ErrorCode.NotFound, 'Nobody with that id is in this space', 'userId');
       }
-      const { conversation, created } = await store.ensureDirect(session.space, session.user.id, peer.id, clock.now());
-      return { view: view(conversation, session.user.id), conversation, created, peerId: peer.id };
+      const { conversation, created } = await store.ensureDirect(actor.space, actor.user.id, peer.id, clock.now());
+      return { view: view(conversation, actor.user.id), conversation, created, peerId: peer.id };
     },
 
-    /** Stores a message from the session's user (the payload never names the author). */
+    /** Stores a message from the actor (the payload never names the author). */
     async send(
-      session: Session,
+      actor: Actor,
       payload: z.output<typeof chatSendSchema>,
     ): Promise<{ message: ChatMessage; duplicate: boolean; audience: Audience }> {
-      const found = await store.getWithSent(session.space, payload.conversationId, session.user.id, payload.clientId);
-      const conversation = readableBy(session, found?.conversation);
+      const found = await store.getWithSent(actor.space, payload.conversationId, actor.user.id, payload.clientId);
+      const conversation = readableBy(actor, found?.conversation);
       // A retry of a stored message (its ack was lost) is answered, not counted against the limit.
       if (found?.sent) return { message: found.sent, duplicate: true, audience: audienceOf(conversation) };
-      const allowed = await sends.take(session.user.id);
-      if (!allowed.ok) {
-        const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
-        throw new AppError(
-          ErrorCode.RateLimited,
-          `You are sending messages too fast; try again in ${seconds} s`,
-          undefined,
-          allowed.retryAfterMs,
-        );
-      }
-      const stored = await store.append(session.space, conversation.id, {
-        author: session.user,
+      const allowed = await sends.take(actor.user.id);
+      if (!allowed.ok) throw rateLimited('You are sending messages too fast', allowed.retryAfterMs);
+      const stored = await store.append(actor.space, conversation.id, {
+        author: actor.user,
         clientId: payload.clientId,
         text: payload.text,
         now: clock.now(),
@@ -140,9 +132,9 @@ export function createChatService({ store, clock, findUser, sendRate, rateLimite
       return { ...stored, audience: audienceOf(conversation) };
     },
 
-    async history(session: Session, query: z.output<typeof chatHistorySchema>): Promise<ChatHistoryPage> {
-      const conversation = await readable(session, query.conversationId);
-      const page = await store.page(session.space, conversation.id, {
+    async history(actor: Actor, query: z.output<typeof chatHistorySchema>): Promise<ChatHistoryPage> {
+      const conversation = await readable(actor, query.conversationId);
+      const page = await store.page(actor.space, conversation.id, {
         before: query.before,
         after: query.after,
         limit: query.limit ?? CHAT_LIMITS.pageSize,
@@ -151,22 +143,22 @@ export function createChatService({ store, clock, findUser, sendRate, rateLimite
     },
 
     /** A typing signal for the other members, or null when this user signals too often to pass on. */
-    async typing(session: Session, conversationId: string): Promise<{ typing: ChatTyping; audience: Audience } | null> {
-      const conversation = await readable(session, conversationId);
-      if (!(await typings.take(session.user.id)).ok) return null;
+    async typing(actor: Actor, conversationId: string): Promise<{ typing: ChatTyping; audience: Audience } | null> {
+      const conversation = await readable(actor, conversationId);
+      if (!(await typings.take(actor.user.id)).ok) return null;
       return {
         typing: {
           conversationId: conversation.id,
-          user: session.user,
+          user: actor.user,
           expiresAt: clock.now() + CHAT_LIMITS.typingTtlMs,
         },
         audience: audienceOf(conversation),
       };
     },
 
-    async markRead(session: Session, conversationId: string, seq: number): Promise<ChatReadMark> {
-      const conversation = await readable(session, conversationId);
-      const stored = await store.markRead(session.user.id, conversation.id, Math.min(seq, conversation.lastSeq));
+    async markRead(actor: Actor, conversationId: string, seq: number): Promise<ChatReadMark> {
+      const conversation = await readable(actor, conversationId);
+      const stored = await store.markRead(actor.user.id, conversation.id, Math.min(seq, conversation.lastSeq));
       return { conversationId: conversation.id, seq: stored };
     },
   };

@@ -1,23 +1,36 @@
 import { ServerEvent } from '@huddle/protocol';
-import type { Feature } from '../../io/types.js';
-import type { ClickerService } from './clicker.service.js';
+import type { Feature, FeatureContext } from '../../feature.js';
+import { spaceRoom, userRoom } from '../../io/rooms.js';
+import { createClickerService } from './clicker.service.js';
+import { createClickerStore } from './clicker.store.js';
 
-export function clickerFeature(clicker: ClickerService): Feature {
+/** The gold clicker: a player's game goes to all of their tabs, the leaderboard and purchases to the space. */
+export function clickerFeature({ db, clock, logger, io }: FeatureContext): Feature {
+  const clicker = createClickerService({
+    store: createClickerStore(db),
+    clock,
+    logger,
+    onPlayer: (player) => io.to(userRoom(player.user.id)).emit(ServerEvent.ClickerPlayer, player),
+    onLeaderboard: (space, board) => io.to(spaceRoom(space)).emit(ServerEvent.ClickerLeaderboard, board),
+    onPurchase: (space, purchase) => io.to(spaceRoom(space)).emit(ServerEvent.ClickerPurchase, purchase),
+  });
+
   return {
+    name: 'clicker',
     commands: {
-      'clicker:click': (socket, { count }) => clicker.click(socket.data.user, socket.data.space, count),
-      'clicker:buy': (socket, { item }) => clicker.buy(socket.data.user, socket.data.space, item),
+      'clicker:click': (socket, { count }) => clicker.click(socket.data, count),
+      'clicker:buy': (socket, { item }) => clicker.buy(socket.data, item),
     },
     async snapshot(socket) {
-      const { user, space } = socket.data;
       const [player, board, feed] = await Promise.all([
-        clicker.player(user, space),
-        clicker.board(space),
-        clicker.feed(space),
+        clicker.player(socket.data),
+        clicker.board(socket.data.space),
+        clicker.feed(socket.data.space),
       ]);
       socket.emit(ServerEvent.ClickerPlayer, player);
       socket.emit(ServerEvent.ClickerLeaderboard, board);
       socket.emit(ServerEvent.ClickerFeed, feed);
     },
+    stop: () => clicker.stop(),
   };
 }

@@ -7,13 +7,13 @@ import {
   type ClickerPurchase,
   type ClickResult,
   ErrorCode,
-  type PublicUser,
 } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { AppError } from '../../errors.js';
 import { createCoalescer } from '../../lib/coalescer.js';
 import { createKeyedQueue } from '../../lib/keyed-queue.js';
+import type { Actor } from '../../session/session.service.js';
 import { buy, click, initialPlayer, type PlayerState, publicPlayer } from './clicker.economy.js';
 import type { ClickerStore } from './clicker.store.js';
 
@@ -48,7 +48,7 @@ export function createClickerService({
   onLeaderboard,
   onPurchase,
 }: ClickerServiceDeps) {
-  async function load(user: PublicUser, space: string): Promise<PlayerState> {
+  async function load({ user, space }: Actor): Promise<PlayerState> {
     const found = await store.get(user.id);
     if (found) return found;
     await store.insertIfAbsent(initialPlayer(user, space, clock.now()));
@@ -75,22 +75,15 @@ export function createClickerService({
     tooLate: () => new AppError(ErrorCode.Unavailable, 'The game is busy; nothing was changed, try again'),
   });
 
-  async function mutate<R>(
-    user: PublicUser,
-    space: string,
-    step: MutationStep<R>,
-  ): Promise<{ player: PlayerState; result: R }> {
+  async function mutate<R>(actor: Actor, step: MutationStep<R>): Promise<{ player: PlayerState; result: R }> {
     // One user's commands run one at a time on this node; retries only settle races with other nodes.
-    return perUser(user.id, () => attemptMutation(user, space, step));
+    return perUser(actor.user.id, () => attemptMutation(actor, step));
   }
 
-  async function attemptMutation<R>(
-    user: PublicUser,
-    space: string,
-    step: MutationStep<R>,
-  ): Promise<{ player: PlayerState; result: R }> {
+  async function attemptMutation<R>(actor: Actor, step: MutationStep<R>): Promise<{ player: PlayerState; result: R }> {
+    const { space } = actor;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const current = await load(user, space);
+      const current = await load(actor);
       const { player, result, purchase, unchanged } = step(current, clock.now());
       // Nothing credited (an auto-clicker over its allowance): no write, no broadcast.
       if (unchanged) return { player: current, result };
@@ -106,8 +99,8 @@ export function createClickerService({
   }
 
   return {
-    async player(user: PublicUser, space: string): Promise<ClickerPlayer> {
-      return publicPlayer(await load(user, space));
+    async player(actor: Actor): Promise<ClickerPlayer> {
+      return publicPlayer(await load(actor));
     },
 
     board,
@@ -116,8 +109,8 @@ export function createClickerService({
       return { purchases: await store.recentPurchases(space, CLICKER_LIMITS.feedSize) };
     },
 
-    async click(user: PublicUser, space: string, count: number): Promise<ClickResult> {
-      const { player, result } = await mutate(user, space, (current, now) => {
+    async click(actor: Actor, count: number): Promise<ClickResult> {
+      const { player, result } = await mutate(actor, (current, now) => {
         const r = click(current, count, now);
         return {
           player: r.player,
@@ -128,10 +121,10 @@ export function createClickerService({
       return { ...result, player: publicPlayer(player) };
     },
 
-    async buy(user: PublicUser, space: string, item: ClickerItemId): Promise<ClickerPlayer> {
-      const { player } = await mutate(user, space, (current, now) => {
+    async buy(actor: Actor, item: ClickerItemId): Promise<ClickerPlayer> {
+      const { player } = await mutate(actor, (current, now) => {
         const r = buy(current, item, now);
-        return { player: r.player, result: null, purchase: { user, item, price: r.price, at: now } };
+        return { player: r.player, result: null, purchase: { user: actor.user, item, price: r.price, at: now } };
       });
       return publicPlayer(player);
     },

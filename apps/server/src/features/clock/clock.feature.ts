@@ -1,9 +1,9 @@
-import type { Clock } from '../../clock.js';
-import type { Feature } from '../../io/types.js';
+import type { Feature, FeatureContext } from '../../feature.js';
 
 /** Clients sample this to learn their offset to server time (deadlines are in server time). */
-export function clockFeature(clock: Clock): Feature {
+export function clockFeature({ clock }: FeatureContext): Feature {
   return {
+    name: 'clock',
     commands: { 'clock:sync': () => ({ serverTime: clock.now() }) },
   };
 }

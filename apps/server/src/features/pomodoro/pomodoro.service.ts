@@ -2,6 +2,7 @@ import { ErrorCode, type PomodoroSettings } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { AppError } from '../../errors.js';
+import type { Actor } from '../../session/session.service.js';
 import type { Pomodoro } from './pomodoro.machine.js';
 import * as machine from './pomodoro.machine.js';
 import type { PomodoroStore } from './pomodoro.store.js';
@@ -88,14 +89,17 @@ export function createPomodoroService(deps: PomodoroServiceDeps) {
   }
 
   return {
-    /** Current state of a space (created on first use), with any passed deadline applied. */
+    /**
+     * Current state of a space (created on first use), with any passed deadline applied. Keyed by space,
+     * not actor: another node's change and a snapshot read it for nobody in particular.
+     */
     get: (space: string) => mutate(space, () => null),
-    press: (space: string, actor: string) => mutate(space, (p, now) => machine.press(p, now, actor)),
-    pause: (space: string, actor: string) => mutate(space, (p, now) => machine.pause(p, now, actor)),
-    resume: (space: string, actor: string) => mutate(space, (p, now) => machine.resume(p, now, actor)),
-    reset: (space: string, actor: string) => mutate(space, (p, now) => machine.reset(p, now, actor)),
-    changeSettings: (space: string, actor: string, settings: PomodoroSettings) =>
-      mutate(space, (p, now) => machine.changeSettings(p, settings, now, actor)),
+    press: ({ space, user }: Actor) => mutate(space, (p, now) => machine.press(p, now, user.name)),
+    pause: ({ space, user }: Actor) => mutate(space, (p, now) => machine.pause(p, now, user.name)),
+    resume: ({ space, user }: Actor) => mutate(space, (p, now) => machine.resume(p, now, user.name)),
+    reset: ({ space, user }: Actor) => mutate(space, (p, now) => machine.reset(p, now, user.name)),
+    changeSettings: ({ space, user }: Actor, settings: PomodoroSettings) =>
+      mutate(space, (p, now) => machine.changeSettings(p, settings, now, user.name)),
 
     /** Re-arms every stored deadline; one that passed while the server was down expires right away. */
     async start(): Promise<void> {

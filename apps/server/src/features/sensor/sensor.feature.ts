@@ -1,19 +1,46 @@
 import { ServerEvent } from '@huddle/protocol';
-import type { Feature } from '../../io/types.js';
-import type { SensorService } from './sensor.service.js';
+import { Router } from 'express';
+import type { Feature, FeatureContext } from '../../feature.js';
+import { HTTP_RATES } from '../../http/rate-limit.js';
+import { spaceRoom } from '../../io/rooms.js';
+import { READINGS_PATH, sensorRoutes } from './sensor.routes.js';
+import { createSensorService } from './sensor.service.js';
+import { createSensorStore } from './sensor.store.js';
 
-export function sensorFeature(sensors: SensorService): Feature {
+/** The sensor board: readings from devices (HTTP) and from the board (commands), live to the whole space. */
+export function sensorFeature({
+  db,
+  clock,
+  logger,
+  io,
+  rateLimiters,
+  sessions,
+  limitPerAddress,
+}: FeatureContext): Feature {
+  const sensors = createSensorService({
+    rateLimiters,
+    store: createSensorStore(db, clock.now),
+    clock,
+    logger,
+    onUpdate: (space, summary) => io.to(spaceRoom(space)).emit(ServerEvent.SensorUpdate, summary),
+    onBoard: (space, board) => io.to(spaceRoom(space)).emit(ServerEvent.SensorBoard, board),
+  });
+  const limits = Router().post(READINGS_PATH, limitPerAddress('http-ingest', HTTP_RATES.ingest, 'readings'));
+
   return {
+    name: 'sensor',
     commands: {
-      'sensor:random': (socket, { sensorId, count }) =>
-        sensors.random(socket.data.space, socket.data.user.id, sensorId, count),
-      'sensor:thresholds': (socket, thresholds) => sensors.setThresholds(socket.data.space, thresholds),
-      'sensor:history': (socket, { sensorId, range }) => sensors.history(socket.data.space, sensorId, range),
-      'sensor:token': (socket) => sensors.token(socket.data.space),
-      'sensor:rotate-token': (socket) => sensors.rotateToken(socket.data.space),
+      'sensor:random': (socket, payload) => sensors.random(socket.data, payload),
+      'sensor:thresholds': (socket, thresholds) => sensors.setThresholds(socket.data, thresholds),
+      'sensor:history': (socket, query) => sensors.history(socket.data, query),
+      'sensor:token': (socket) => sensors.token(socket.data),
+      'sensor:rotate-token': (socket) => sensors.rotateToken(socket.data),
     },
+    // Device ingest takes batches far larger than the default body limit.
+    http: { routes: sensorRoutes(sensors, sessions), bodies: 'own', limits },
     async snapshot(socket) {
       socket.emit(ServerEvent.SensorBoard, await sensors.board(socket.data.space));
     },
+    stop: () => sensors.stop(),
   };
 }

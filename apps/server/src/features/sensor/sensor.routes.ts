@@ -13,11 +13,14 @@ import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import { AppError, parseOrThrow } from '../../errors.js';
 import { bearer } from '../../http/bearer.js';
-import type { SessionService } from '../session/session.service.js';
+import type { SessionService } from '../../session/session.service.js';
 import type { SensorService } from './sensor.service.js';
 
 /** A batch of 10,000 readings is about 700 KB of JSON. */
 const INGEST_BODY_LIMIT = '2mb';
+
+/** Where a device posts a sensor's readings, under `/api`. */
+export const READINGS_PATH = '/spaces/:space/sensors/:sensorId/readings';
 
 const paramsSchema = z.object({ space: spaceSlugSchema, sensorId: sensorIdSchema });
 
@@ -32,7 +35,7 @@ export function sensorRoutes(sensors: SensorService, sessions: SessionService): 
   const router = Router();
 
   router.post(
-    '/spaces/:space/sensors/:sensorId/readings',
+    READINGS_PATH,
     // The token is checked before the body is read: strangers do not get 2 MB parsed for them.
     async (req, _res, next) => {
       const { space } = params(req);
@@ -56,8 +59,8 @@ export function sensorRoutes(sensors: SensorService, sessions: SessionService): 
 
   router.get('/spaces/:space/sensors/:sensorId/readings.csv', async (req, res) => {
     const { space, sensorId } = params(req);
-    const session = await sessions.authenticate(bearer(req));
-    if (!session || session.space !== space) throw unauthorized('Join the space to export its readings');
+    const actor = await sessions.authenticate(bearer(req));
+    if (!actor || actor.space !== space) throw unauthorized('Join the space to export its readings');
     const range = (req.query.range ?? '1h') as string;
     if (!Object.hasOwn(SENSOR_RANGES, range)) {
       throw new AppError(ErrorCode.BadRequest, `Pick a range: ${Object.keys(SENSOR_RANGES).join(', ')}`, 'range');

@@ -1,6 +1,7 @@
 import {
   DEFAULT_SENSOR_ID,
   ErrorCode,
+  type ParsedCommandPayload,
   type readingInputSchema,
   SENSOR_LIMITS,
   SENSOR_RANGES,
@@ -15,10 +16,11 @@ import {
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Clock } from '../../clock.js';
-import { AppError } from '../../errors.js';
+import { AppError, rateLimited } from '../../errors.js';
 import { createCoalescer } from '../../lib/coalescer.js';
 import { sameSecret } from '../../lib/same-secret.js';
-import { memoryRateLimiters, type RateLimiters } from '../../lib/token-bucket.js';
+import { memoryRateLimiters, type Rate, type RateLimiters } from '../../lib/token-bucket.js';
+import type { Actor } from '../../session/session.service.js';
 import { randomReadings, statsOf, statusOf } from './sensor.logic.js';
 import type { SensorStore } from './sensor.store.js';
 
@@ -31,7 +33,7 @@ export interface SensorServiceDeps {
   /** The thresholds changed: every status was evaluated again. */
   onBoard(space: string, board: SensorBoard): void;
   /** Ingest requests per space: a burst, then a steady rate. */
-  ingestRate?: { burst: number; perSecond: number };
+  ingestRate?: Rate;
   /** Where limits are kept; defaults to this process. */
   rateLimiters?: RateLimiters;
 }
@@ -94,14 +96,8 @@ export function createSensorService(deps: SensorServiceDeps) {
       batch: boolean,
     ): Promise<number> {
       const taken = await ingests.take(space);
-      if (!taken.ok) {
-        throw new AppError(
-          ErrorCode.RateLimited,
-          'Too many requests for this space; slow down and batch readings',
-          undefined,
-          taken.retryAfterMs,
-        );
-      }
+      if (!taken.ok)
+        throw rateLimited('Too many requests for this space (send readings in batches)', taken.retryAfterMs);
       const now = clock.now();
       const readings = inputs.map((r, i): SensorReading => {
         const at = r.at ?? now;
@@ -118,16 +114,9 @@ export function createSensorService(deps: SensorServiceDeps) {
       return readings.length;
     },
 
-    async random(space: string, userId: string, sensorId: string | undefined, count: number) {
-      const taken = await randomPresses.take(userId);
-      if (!taken.ok) {
-        throw new AppError(
-          ErrorCode.RateLimited,
-          'Easy there: a few random readings a second is plenty',
-          undefined,
-          taken.retryAfterMs,
-        );
-      }
+    async random({ space, user }: Actor, { sensorId, count }: ParsedCommandPayload<'sensor:random'>) {
+      const taken = await randomPresses.take(user.id);
+      if (!taken.ok) throw rateLimited('Easy there: a few random readings a second is plenty', taken.retryAfterMs);
       const id = sensorId ?? DEFAULT_SENSOR_ID;
       const [previous] = await store.latest(space, id, 1);
       const readings = randomReadings(id, previous, count, clock.now());
@@ -135,24 +124,27 @@ export function createSensorService(deps: SensorServiceDeps) {
       return { stored: readings.length };
     },
 
-    async setThresholds(space: string, thresholds: SensorThresholds): Promise<SensorThresholds> {
+    async setThresholds({ space }: Actor, thresholds: SensorThresholds): Promise<SensorThresholds> {
       await store.setThresholds(space, thresholds);
       onBoard(space, await board(space));
       return thresholds;
     },
 
-    async history(space: string, sensorId: string, range: SensorRange): Promise<SensorHistory> {
+    async history(
+      { space }: Actor,
+      { sensorId, range }: ParsedCommandPayload<'sensor:history'>,
+    ): Promise<SensorHistory> {
       const to = clock.now();
       const from = to - SENSOR_RANGES[range];
       const { points, bucketMs } = await store.range(space, sensorId, from, to, SENSOR_LIMITS.maxChartPoints);
       return { sensorId, range, from, to, bucketMs, points };
     },
 
-    async token(space: string): Promise<SensorIngestToken> {
+    async token({ space }: Actor): Promise<SensorIngestToken> {
       return { token: (await store.settings(space)).ingestToken, ingestPath: ingestPath(space) };
     },
 
-    async rotateToken(space: string): Promise<SensorIngestToken> {
+    async rotateToken({ space }: Actor): Promise<SensorIngestToken> {
       return { token: await store.rotateToken(space), ingestPath: ingestPath(space) };
     },
 

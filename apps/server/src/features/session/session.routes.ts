@@ -2,7 +2,7 @@ import { createSessionBodySchema, ErrorCode } from '@huddle/protocol';
 import { Router } from 'express';
 import { AppError, parseOrThrow } from '../../errors.js';
 import { bearer } from '../../http/bearer.js';
-import type { SessionService } from './session.service.js';
+import type { SessionService } from '../../session/session.service.js';
 
 export function sessionRoutes(sessions: SessionService, onRevoked: (userId: string) => void): Router {
   const router = Router();

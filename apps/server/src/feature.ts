@@ -1,0 +1,77 @@
+import type { InterServerEvents } from '@huddle/protocol';
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import type { AddressLimits } from './http/rate-limit.js';
+import type { CommandHandlers, HuddleServer, HuddleSocket } from './io/types.js';
+import type { RateLimiters } from './lib/token-bucket.js';
+import type { AnnouncePresence, Presence } from './presence/presence.js';
+import type { SessionService } from './session/session.service.js';
+import type { UserStore } from './session/user.store.js';
+
+/** The shared infrastructure a feature is built on; the host makes one for the app and hands it to every feature. */
+export interface FeatureContext {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Broadcasts go through it, to the rooms of `io/rooms.ts`. */
+  io: HuddleServer;
+  /** Sends a server-side event to the other nodes of a cluster; does nothing on a node alone. */
+  toOtherNodes<E extends keyof InterServerEvents>(event: E, ...args: Parameters<InterServerEvents[E]>): void;
+  /** Shared by every node of a cluster (in memory on a node alone). */
+  rateLimiters: RateLimiters;
+  /** Per-address limits for HTTP routes (see `FeatureRoutes.limits`). */
+  limitPerAddress: AddressLimits;
+  presence: Presence;
+  /** Tells a space, batched, that a user's first tab arrived or their last one left. */
+  announcePresence: AnnouncePresence;
+  sessions: SessionService;
+  users: UserStore;
+}
+
+/** What a feature serves over HTTP; every router is mounted under `/api`. */
+export interface FeatureRoutes {
+  routes: Router;
+  /**
+   * `json`: mounted behind the app's default (small) JSON body parser. `own`: the routes parse their own
+   * bodies (device ingest takes larger batches), so they are mounted before it.
+   */
+  bodies: 'json' | 'own';
+  /**
+   * Per-address limits, mounted before security headers and request logging: a refused request costs
+   * one bucket check, no headers and no log line.
+   */
+  limits?: Router;
+}
+
+/**
+ * A feature plugged into the app: everything it contributes, declared in one place. The host composes
+ * the list in order (connection setup, HTTP mounting and start-up follow it) and names no feature's internals.
+ */
+export interface Feature {
+  name: string;
+  /** Handlers of commands of the protocol's `commands` table; every command is handled by exactly one feature. */
+  commands?: CommandHandlers;
+  http?: FeatureRoutes;
+  /** Runs for each authenticated socket after it joined its space and user rooms (before its snapshot). */
+  onConnection?(socket: HuddleSocket): Promise<void> | void;
+  /**
+   * Sends one socket this feature's current state: on connect, and again when broadcasts may have been
+   * lost (a cluster whose Redis was away).
+   */
+  snapshot?(socket: HuddleSocket): Promise<void> | void;
+  /** Server-side events from the other nodes of a cluster this feature listens to. */
+  clusterEvents?: Partial<InterServerEvents>;
+  /** Runs once the port is bound (e.g. re-arming stored deadlines). */
+  start?(): Promise<void>;
+  /** Stops timers and flushes pending broadcasts; the first step of a shutdown, before sockets close. */
+  stop?(): Promise<void> | void;
+  /** Waits for work still running after sockets closed (e.g. announcing who left), before storage closes. */
+  drain?(): Promise<void>;
+}
+
+/** A feature module's export: builds the feature on the app's infrastructure. */
+export type FeatureFactory = (ctx: FeatureContext) => Feature;
