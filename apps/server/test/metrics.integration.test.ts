@@ -1,4 +1,4 @@
-import { ServerEvent, type SessionGrant } from '@huddle/protocol';
+import { COMMAND_NAMES, ServerEvent, type SessionGrant } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
 import { connectRecorded, join, send, sendRaw, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
 
@@ -32,6 +32,15 @@ describe('/metrics', () => {
     );
     expect(sample(text, 'huddle_adapter_errors_total')).toBe(0);
     expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('lists every command of the protocol from the first scrape, at 0, before any was sent', async () => {
+    const { url } = await servers.start();
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const command of COMMAND_NAMES) {
+      expect(sample(text, `huddle_events_received_total{event="${command}"}`), command).toBe(0);
+      expect(sample(text, `huddle_command_duration_seconds_count{command="${command}",outcome="ok"}`), command).toBe(0);
+    }
   });
 
   it('counts a broadcast once per recipient: every socket of the space, no one outside it', async () => {
