@@ -38,7 +38,7 @@ export async function openAppPage(origin: string) {
     sessionStorage: new MemoryStorage(),
   });
   // Imported only now: the socket reads the page's origin, and the session store its storage, on import.
-  const { socket } = await import('../lib/socket');
+  const { socket, sendCommand, isStaleAck } = await import('../lib/socket');
   const bridge = await import('./socket-bridge');
   const { FEATURES } = await import('./features');
   const { useChatStore } = await import('../features/chat/stores/chat-store');
@@ -58,7 +58,17 @@ export async function openAppPage(origin: string) {
     timers?.mockRestore();
   });
 
-  return { socket, bridge, features: FEATURES, useChatStore, useConnectionStore, useSessionStore, retryDelays };
+  return {
+    socket,
+    sendCommand,
+    isStaleAck,
+    bridge,
+    features: FEATURES,
+    useChatStore,
+    useConnectionStore,
+    useSessionStore,
+    retryDelays,
+  };
 }
 
 export type AppPage = Awaited<ReturnType<typeof openAppPage>>;

@@ -4,6 +4,11 @@ import type { ComponentType } from 'react';
 /** The server events a feature may handle: every one but the welcome, which the connection itself takes. */
 export type FeatureEventName = Exclude<keyof ServerToClientEvents, typeof ServerEvent.Welcome>;
 
+/** A zustand store, as far as the host needs to see it. */
+export interface SpaceStore {
+  getState: () => object;
+}
+
 /** Handlers by server event name, each typed by the protocol's payload for that event. */
 export type FeatureEventHandlers = { [E in FeatureEventName]?: ServerToClientEvents[E] };
 
@@ -26,6 +31,8 @@ export interface WebFeature {
   onWelcome?: (welcome: Welcome) => void;
   /** On opening another space and on leaving one: forget everything held for the old space. */
   onLeave: () => void;
+  /** The stores holding what the feature knows of the open space, all emptied by `onLeave`. */
+  stores: readonly SpaceStore[];
   /** Its entry in the space's navigation. */
   nav: { title: string };
   /** A count to show beside the nav entry (e.g. unread messages); null or 0 shows none. */

@@ -23,6 +23,7 @@ export const chatFeature: WebFeature = {
   },
   onWelcome: (welcome) => useChatStore.getState().setSelf(welcome.user),
   onLeave: () => useChatStore.getState().clear(),
+  stores: [useChatStore],
   nav: { title: 'Chat' },
   useBadge: useUnreadTotal,
   Panel: ChatPanel,

@@ -14,6 +14,7 @@ export const clickerFeature: WebFeature = {
   // The server sends the player and the feed after every connect; its versions may start over.
   onConnect: () => useClickerStore.getState().expectFreshSnapshot(),
   onLeave: () => useClickerStore.getState().clear(),
+  stores: [useClickerStore],
   nav: { title: 'Gold' },
   Panel: ClickerPanel,
 };

@@ -11,6 +11,7 @@ export const pomodoroFeature: WebFeature = {
   // The server sends its state after every connect; after a restart its versions may start over.
   onConnect: () => usePomodoroStore.getState().expectFreshSnapshot(),
   onLeave: () => usePomodoroStore.getState().clear(),
+  stores: [usePomodoroStore],
   nav: { title: 'Pomodoro' },
   Panel: PomodoroPanel,
 };

@@ -18,6 +18,7 @@ export const sensorFeature: WebFeature = {
     useSensorStore.getState().reset();
     useSensorChartStore.getState().clear();
   },
+  stores: [useSensorStore, useSensorChartStore],
   nav: { title: 'Sensors' },
   Panel: SensorPanel,
 };

@@ -35,7 +35,7 @@ interface SensorChartState {
   total: number | null;
   /** Readings reached the sensor that the updates did not carry (a batch, a backfill): the history needs loading again. */
   stale: boolean;
-  /** Numbers history requests, so an answer to an older one is dropped. */
+  /** The history request in flight (0: none), so an answer to an older one is dropped. */
   request: number;
   /**
    * Starts loading a sensor's history; returns the request number to hand back with the answer.
@@ -60,14 +60,18 @@ const IDLE = {
   pending: [],
   total: null,
   stale: false,
+  request: 0,
 } satisfies Partial<SensorChartState>;
+
+/** Request numbers are never reused, so an answer from before a `clear` matches no later request. */
+let lastRequest = 0;
 
 export const useSensorChartStore = create<SensorChartState>()((set, get) => ({
   ...IDLE,
-  request: 0,
   beginLoad: (sensorId, range, total = null) => {
     const state = get();
-    const request = state.request + 1;
+    lastRequest += 1;
+    const request = lastRequest;
     // Reloading what is on screen (after a reconnect, say) keeps it drawn until the answer comes.
     const same = state.sensorId === sensorId && state.range === range;
     set({
@@ -109,5 +113,5 @@ export const useSensorChartStore = create<SensorChartState>()((set, get) => ({
       const series = trimSeries(state.series, now - SENSOR_RANGES[state.range]);
       return series === state.series ? state : { series, empty: series.at.length === 0 };
     }),
-  clear: () => set((state) => ({ ...IDLE, request: state.request + 1 })),
+  clear: () => set(IDLE),
 }));
