@@ -84,7 +84,9 @@ export function createApp(deps: AppDeps): App {
       presence: cluster.presence,
       announcePresence: presenceAnnouncer.announce,
       limitPerAddress: createAddressLimits(rateLimiters, config.rateLimitScale, limiterDown),
-      toOtherNodes: (event, ...args) => void (cluster.clustered && io.serverSideEmit(event, ...args)),
+      toOtherNodes: (event, ...args) => {
+        if (cluster.clustered) io.serverSideEmit(event, ...args);
+      },
     }),
   );
   const commands = composeCommands(features);

@@ -63,9 +63,11 @@ export function acceptConnections(io: HuddleServer, deps: ConnectionDeps): { set
     socket.onAnyOutgoing(metrics.countEmitted);
     bindCommands(socket, commands, logger, metrics, deps.commandLimit);
     setups.run(async () => {
+      let step = 'rooms';
       try {
         await socket.join([spaceRoom(socket.data.space), userRoom(socket.data.user.id)]);
         for (const feature of features) {
+          step = feature.name;
           await feature.onConnection?.(socket);
           await feature.snapshot?.(socket);
         }
@@ -74,7 +76,7 @@ export function acceptConnections(io: HuddleServer, deps: ConnectionDeps): { set
           'connection set up',
         );
       } catch (err) {
-        logger.error({ err, space: socket.data.space }, 'connection setup failed');
+        logger.error({ err, space: socket.data.space, step }, 'connection setup failed');
         socket.disconnect();
       }
     });
