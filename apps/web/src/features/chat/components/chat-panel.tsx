@@ -1,3 +1,4 @@
+import '../chat.css';
 import { PanelLoading } from '../../../components/ui/panel-loading';
 import { useReadTracking } from '../hooks/use-read-tracking';
 import { useChatStore } from '../stores/chat-store';

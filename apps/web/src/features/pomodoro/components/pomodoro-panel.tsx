@@ -1,3 +1,4 @@
+import '../pomodoro.css';
 import { type Ack, describeActivity, type PomodoroSnapshot, PomodoroState } from '@huddle/protocol';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { PanelLoading } from '../../../components/ui/panel-loading';
