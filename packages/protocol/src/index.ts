@@ -1,5 +1,6 @@
 export * from './ack.js';
 export * from './events.js';
+export * from './http-api.js';
 export * from './presence.js';
 export * from './schemas/chat.js';
 export * from './schemas/clicker.js';
