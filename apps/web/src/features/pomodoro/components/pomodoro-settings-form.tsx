@@ -3,8 +3,9 @@ import { type FormEvent, useId, useMemo, useState } from 'react';
 import { Field } from '../../../components/ui/field';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useFlashMessage } from '../../../hooks/use-flash-message';
+import { useSharedDraft } from '../../../hooks/use-shared-draft';
 import { savePomodoroSettings } from '../commands';
-import { draftToSettings, type SettingsDraft, sameDraft, settingsToDraft } from '../lib/settings-form';
+import { draftToSettings, type SettingsDraft, settingsToDraft } from '../lib/settings-form';
 
 type DraftKey = keyof SettingsDraft;
 type FieldErrors = Partial<Record<DraftKey, string>>;
@@ -43,24 +44,14 @@ function draftKeyOf(setting: unknown): DraftKey | undefined {
 export function PomodoroSettingsForm({ settings }: { settings: PomodoroSettings }) {
   const id = useId();
   const incoming = useMemo(() => settingsToDraft(settings), [settings]);
-  // `base` is what the user's edits started from; the draft follows the space until it is edited.
-  const [base, setBase] = useState(incoming);
-  const [draft, setDraft] = useState(incoming);
+  const form = useSharedDraft(incoming);
+  const { draft, edited } = form;
   const [errors, setErrors] = useState<FieldErrors>({});
   const [saving, setSaving] = useState(false);
   const feedback = useFlashMessage();
-  const edited = !sameDraft(draft, base);
-  const changedRemotely = !sameDraft(incoming, base);
-
-  if (changedRemotely && !edited) {
-    setBase(incoming);
-    setDraft(incoming);
-    setErrors({});
-  }
 
   function adopt(next: SettingsDraft) {
-    setBase(next);
-    setDraft(next);
+    form.adopt(next);
     setErrors({});
   }
 
@@ -109,13 +100,13 @@ export function PomodoroSettingsForm({ settings }: { settings: PomodoroSettings 
             step={field.key === 'cyclesBeforeLongBreak' ? 1 : 'any'}
             min={field.key === 'cyclesBeforeLongBreak' ? 1 : 0}
             value={draft[field.key]}
-            onChange={(event) => setDraft({ ...draft, [field.key]: event.target.value })}
+            onChange={(event) => form.edit(field.key, event.target.value)}
             error={errors[field.key]}
             hint={field.hint}
           />
         ))}
       </div>
-      {edited && changedRemotely && (
+      {form.changedElsewhere && (
         <p className="settings-form__notice">
           Someone else changed these settings while you were editing.{' '}
           <button type="button" className="link-button" onClick={() => adopt(incoming)}>

@@ -27,15 +27,6 @@ export function draftToSettings(draft: SettingsDraft): PomodoroSettings {
   };
 }
 
-export function sameDraft(a: SettingsDraft, b: SettingsDraft): boolean {
-  return (
-    a.workMinutes === b.workMinutes &&
-    a.shortBreakMinutes === b.shortBreakMinutes &&
-    a.longBreakMinutes === b.longBreakMinutes &&
-    a.cyclesBeforeLongBreak === b.cyclesBeforeLongBreak
-  );
-}
-
 function secondsToMinutesText(seconds: number): string {
   // At most 4 decimals keeps e.g. 10 s readable as 0.1667 while still rounding back to 10 s.
   return String(Number((seconds / 60).toFixed(4)));

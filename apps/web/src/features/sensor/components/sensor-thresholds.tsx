@@ -4,19 +4,16 @@ import { type FormEvent, useId, useMemo, useState } from 'react';
 import { Field } from '../../../components/ui/field';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useCommand } from '../../../hooks/use-command';
+import { useSharedDraft } from '../../../hooks/use-shared-draft';
 import { setThresholds } from '../commands';
 import { formatLimit, formatPlain, type TemperatureUnit, temperatureLimits, unitSymbol } from '../lib/format';
 import {
-  changedWhileEditing,
   FIELD_OF_SETTING,
-  followIncoming,
-  isEdited,
   parseThresholdDraft,
   switchUnit,
   type ThresholdDraft,
   type ThresholdErrors,
   type ThresholdField,
-  type ThresholdFormState,
   thresholdsToDraft,
 } from '../lib/threshold-form';
 import { useSensorStore } from '../stores/sensor-store';
@@ -33,31 +30,27 @@ export function SensorThresholds() {
 function ThresholdsView({ thresholds, unit }: { thresholds: Thresholds; unit: TemperatureUnit }) {
   const id = useId();
   const incoming = useMemo(() => thresholdsToDraft(thresholds, unit), [thresholds, unit]);
-  const [form, setForm] = useState<ThresholdFormState>({ draft: incoming, base: incoming });
+  const form = useSharedDraft(incoming);
   const [formUnit, setFormUnit] = useState(unit);
   const [errors, setErrors] = useState<ThresholdErrors>({});
   const command = useCommand();
 
-  // Adjusted while rendering, so a change of unit or of the space's thresholds never shows stale fields.
+  // Adjusted while rendering, so a change of unit never shows stale fields (the space's changes the hook follows).
   if (formUnit !== unit) {
     setFormUnit(unit);
-    setForm(switchUnit(form, incoming, formUnit, unit));
+    form.replace(switchUnit(form.state, incoming, formUnit, unit));
     // A temperature message names the old unit.
     setErrors(({ humidity }) => ({ humidity }));
-  } else {
-    const followed = followIncoming(form, incoming);
-    if (followed !== form) setForm(followed);
   }
   const { draft } = form;
-  const anyEdited = isEdited(form, 'humidity') || isEdited(form, 'temperature');
 
   function adopt(next: ThresholdDraft) {
-    setForm({ draft: next, base: next });
+    form.adopt(next);
     setErrors({});
   }
 
   function edit(field: ThresholdField, value: string) {
-    setForm({ ...form, draft: { ...draft, [field]: value } });
+    form.edit(field, value);
     setErrors({ ...errors, [field]: undefined });
   }
 
@@ -129,7 +122,7 @@ function ThresholdsView({ thresholds, unit }: { thresholds: Thresholds; unit: Te
             hint={`${formatPlain(limits.min)} to ${formatPlain(limits.max)}`}
           />
         </div>
-        {changedWhileEditing(form, incoming) && (
+        {form.changedElsewhere && (
           <p className="settings-form__notice">
             Someone else changed the thresholds while you were editing.{' '}
             <button type="button" className="link-button" onClick={() => adopt(incoming)}>
@@ -141,7 +134,7 @@ function ThresholdsView({ thresholds, unit }: { thresholds: Thresholds; unit: Te
           <button type="submit" className="button button--primary" disabled={command.pending}>
             Set alarms
           </button>
-          {anyEdited && (
+          {form.edited && (
             <button type="button" className="button button--ghost" onClick={() => adopt(incoming)}>
               Cancel
             </button>

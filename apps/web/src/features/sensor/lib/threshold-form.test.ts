@@ -1,13 +1,6 @@
 import { DEFAULT_SENSOR_THRESHOLDS, sensorThresholdsSchema } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  changedWhileEditing,
-  convertTypedTemperature,
-  followIncoming,
-  parseThresholdDraft,
-  switchUnit,
-  thresholdsToDraft,
-} from './threshold-form';
+import { convertTypedTemperature, parseThresholdDraft, switchUnit, thresholdsToDraft } from './threshold-form';
 
 const current = { humidityMax: 70, temperatureMax: 86 };
 
@@ -97,17 +90,6 @@ describe('threshold form', () => {
     expect(convertTypedTemperature('30', 'C', 'F')).toBe('86');
     expect(convertTypedTemperature('40', 'F', 'C')).toBe('4.4');
     expect(convertTypedTemperature('abc', 'F', 'C')).toBe('abc');
-  });
-
-  it('follows the space in the fields the user is not editing', () => {
-    const shown = thresholdsToDraft(current, 'F');
-    const state = { base: shown, draft: { ...shown, humidity: '55' } };
-    const incoming = { humidity: '60', temperature: '90' };
-    const followed = followIncoming(state, incoming);
-    expect(followed.draft).toEqual({ humidity: '55', temperature: '90' });
-    expect(changedWhileEditing(followed, incoming)).toBe(true);
-    expect(followIncoming(followed, incoming)).toBe(followed);
-    expect(changedWhileEditing(followed, { humidity: '70', temperature: '90' })).toBe(false);
   });
 
   it('switches unit, converting only the typed temperature', () => {

@@ -1,4 +1,5 @@
 import { SENSOR_LIMITS, type SensorThresholds } from '@huddle/protocol';
+import { isEdited, type SharedDraft } from '../../../lib/shared-draft';
 import {
   formatPlain,
   fromFahrenheit,
@@ -85,50 +86,16 @@ function parseNumber(text: string): number {
   return Number.isFinite(value) ? value : Number.NaN;
 }
 
-/** The form's typed values and, per field, the values those edits started from. */
-export interface ThresholdFormState {
-  draft: ThresholdDraft;
-  base: ThresholdDraft;
-}
-
-const FIELDS: readonly ThresholdField[] = ['humidity', 'temperature'];
-
-export function isEdited(state: ThresholdFormState, field: ThresholdField): boolean {
-  return state.draft[field] !== state.base[field];
-}
-
-/**
- * Takes the space's thresholds (as shown) into every field the user is not editing; an edited field
- * keeps its text and its old base, so the form can tell that it now differs from the space's.
- * Returns the same state when nothing moves.
- */
-export function followIncoming(state: ThresholdFormState, incoming: ThresholdDraft): ThresholdFormState {
-  if (!FIELDS.some((field) => !isEdited(state, field) && state.base[field] !== incoming[field])) return state;
-  const pick = (field: ThresholdField, edited: string) => (isEdited(state, field) ? edited : incoming[field]);
-  return {
-    draft: {
-      humidity: pick('humidity', state.draft.humidity),
-      temperature: pick('temperature', state.draft.temperature),
-    },
-    base: { humidity: pick('humidity', state.base.humidity), temperature: pick('temperature', state.base.temperature) },
-  };
-}
-
-/** True when the user edits a field the space changed meanwhile. */
-export function changedWhileEditing(state: ThresholdFormState, incoming: ThresholdDraft): boolean {
-  return FIELDS.some((field) => isEdited(state, field) && state.base[field] !== incoming[field]);
-}
-
 /**
  * The form after the unit changed: unedited fields show the space's thresholds in the new unit
  * (`incoming`), and a typed temperature is re-expressed in it rather than silently reinterpreted.
  */
 export function switchUnit(
-  state: ThresholdFormState,
+  state: SharedDraft<ThresholdField>,
   incoming: ThresholdDraft,
   from: TemperatureUnit,
   to: TemperatureUnit,
-): ThresholdFormState {
+): SharedDraft<ThresholdField> {
   return {
     base: incoming,
     draft: {
