@@ -4,13 +4,10 @@ import {
   fahrenheitToCelsius,
   readingBatchSchema,
   readingInputSchema,
-  SENSOR_RANGES,
-  type SensorRange,
-  sensorIdSchema,
-  spaceSlugSchema,
+  sensorExportQuerySchema,
+  sensorPathParamsSchema,
 } from '@huddle/protocol';
 import express, { type Request, Router } from 'express';
-import { z } from 'zod';
 import { AppError, parseOrThrow } from '../../errors.js';
 import { bearer } from '../../http/bearer.js';
 import type { SessionService } from '../../session/session.service.js';
@@ -22,10 +19,8 @@ const INGEST_BODY_LIMIT = '2mb';
 /** Where a device posts a sensor's readings, under `/api`. */
 export const READINGS_PATH = '/spaces/:space/sensors/:sensorId/readings';
 
-const paramsSchema = z.object({ space: spaceSlugSchema, sensorId: sensorIdSchema });
-
 /** The path's space and sensor id; a bad one is a 400 naming it. */
-const params = (req: Request) => parseOrThrow(paramsSchema, req.params);
+const params = (req: Request) => parseOrThrow(sensorPathParamsSchema, req.params);
 
 const unauthorized = (message: string) => new AppError(ErrorCode.Unauthorized, message);
 
@@ -61,17 +56,14 @@ export function sensorRoutes(sensors: SensorService, sessions: SessionService): 
     const { space, sensorId } = params(req);
     const actor = await sessions.authenticate(bearer(req));
     if (!actor || actor.space !== space) throw unauthorized('Join the space to export its readings');
-    const range = (req.query.range ?? '1h') as string;
-    if (!Object.hasOwn(SENSOR_RANGES, range)) {
-      throw new AppError(ErrorCode.BadRequest, `Pick a range: ${Object.keys(SENSOR_RANGES).join(', ')}`, 'range');
-    }
+    const { range } = parseOrThrow(sensorExportQuerySchema, req.query);
     res.status(200);
     res.type('text/csv; charset=utf-8');
     res.attachment(`${space}-${sensorId}-${range}.csv`);
     res.write('time,sensor,humidity_percent,temperature_f,temperature_c\n');
     // A client that goes away mid-download ends the export; it never waits for a drain that cannot come.
     const closed = once(res, 'close');
-    for await (const r of sensors.export(space, sensorId, range as SensorRange)) {
+    for await (const r of sensors.export(space, sensorId, range)) {
       if (res.destroyed) return;
       const line = `${new Date(r.at).toISOString()},${sensorId},${csvNumber(r.humidity)},${csvNumber(r.temperature)},${csvNumber(fahrenheitToCelsius(r.temperature))}\n`;
       if (!res.write(line)) await Promise.race([once(res, 'drain'), closed]);
