@@ -35,6 +35,8 @@ export function tempDir(prefix = 'huddle-test-'): { dir: string; remove(): void 
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+export const TEST_SESSION_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     env: 'test',
@@ -42,7 +44,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     host: '127.0.0.1',
     dataDir: overrides.dataDir ?? tempDir().dir,
     databaseUrl: undefined,
-    sessionSecret: 'test-secret-that-is-long-enough-0123456789',
+    sessionSecret: TEST_SESSION_SECRET,
     allowedOrigins: [],
     logLevel: process.env.LOG_LEVEL ?? 'silent',
     webDist: undefined,
@@ -60,8 +62,23 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-export function startTestServer(overrides: Partial<Config> = {}): Promise<RunningHuddle> {
-  return startHuddle(testConfig(overrides));
+/** A server on port 0; without a `dataDir` it gets a data folder of its own, removed when it stops. */
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<RunningHuddle> {
+  if (overrides.dataDir !== undefined) return startHuddle(testConfig(overrides));
+  const data = tempDir();
+  try {
+    const running = await startHuddle(testConfig({ ...overrides, dataDir: data.dir }));
+    return {
+      ...running,
+      async stop() {
+        await running.stop();
+        data.remove();
+      },
+    };
+  } catch (err) {
+    data.remove();
+    throw err;
+  }
 }
 
 export async function join(baseUrl: string, space: string, name: string): Promise<SessionGrant> {
@@ -317,18 +334,14 @@ export async function connectRecorded(
 export function useTestServers() {
   const running: RunningHuddle[] = [];
   const clients: TestClient[] = [];
-  const dataDirs: ReturnType<typeof tempDir>[] = [];
   afterEach(async () => {
     for (const c of clients.splice(0)) c.disconnect();
     for (const s of running.splice(0)) await s.stop();
-    for (const d of dataDirs.splice(0)) d.remove();
   });
   return {
     async start(overrides: Partial<Config> = {}): Promise<RunningHuddle> {
-      // A data folder of the test's own, removed with the server (one a test chose stays its to remove).
-      const data = overrides.dataDir === undefined ? tempDir() : undefined;
-      if (data) dataDirs.push(data);
-      const s = await startTestServer({ ...(data ? { dataDir: data.dir } : {}), ...overrides });
+      // Its data folder goes with it when it stops (one a test chose stays the test's to remove).
+      const s = await startTestServer(overrides);
       running.push(s);
       return s;
     },

@@ -5,7 +5,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHuddle } from '../src/server.js';
 import { createTokenSigner } from '../src/session/session-token.js';
-import { connect, join, startTestServer, tempDir, testConfig, uniqueSpace } from './helpers.js';
+import { connect, join, startTestServer, TEST_SESSION_SECRET, tempDir, uniqueSpace } from './helpers.js';
 
 let server: RunningHuddle;
 const web = tempDir('huddle-web-');
@@ -125,7 +125,7 @@ describe('the Socket.IO handshake', () => {
     const claims = { uid: grant.user.id, space: 'someone-elses-space', iat: Date.now() };
     const tampered = `${head}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${sig}`;
     const foreign = createTokenSigner('another-secret-another-secret-another').sign(claims);
-    const unknownUser = createTokenSigner(testConfig().sessionSecret).sign({ ...claims, uid: 'nobody' });
+    const unknownUser = createTokenSigner(TEST_SESSION_SECRET).sign({ ...claims, uid: 'nobody' });
     const v = PROTOCOL_VERSION;
     expect(await handshake({})).toMatchObject({ code: 'UNAUTHORIZED' });
     expect(await handshake({ protocolVersion: v })).toMatchObject({ code: 'UNAUTHORIZED' });
