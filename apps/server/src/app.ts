@@ -13,6 +13,7 @@ import { clockFeature } from './features/clock/clock.feature.js';
 import { pomodoroFeature } from './features/pomodoro/pomodoro.feature.js';
 import { sensorFeature } from './features/sensor/sensor.feature.js';
 import { sessionFeature } from './features/session/session.feature.js';
+import { unfinishedFeature } from './features/unfinished/unfinished.feature.js';
 import { createAddressLimits } from './http/rate-limit.js';
 import { serveWeb } from './http/web-app.js';
 import { createCommandLimit } from './io/command-limits.js';
@@ -34,6 +35,7 @@ export const FEATURES: readonly FeatureFactory[] = [
   chatFeature,
   sensorFeature,
   clickerFeature,
+  unfinishedFeature,
 ];
 
 export interface AppDeps {

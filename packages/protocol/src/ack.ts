@@ -7,6 +7,14 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   NotFound: 'NOT_FOUND',
   NameTaken: 'NAME_TAKEN',
+  /** The space is private (or does not exist: the answer is the same) and no valid invite came. */
+  SpacePrivate: 'SPACE_PRIVATE',
+  /** A genuine invite of the space that expired, was used up or revoked. */
+  InviteExpired: 'INVITE_EXPIRED',
+  /** Creating a space whose name is taken. */
+  SpaceExists: 'SPACE_EXISTS',
+  /** This person was removed from the space and may not come back. */
+  Removed: 'REMOVED',
   InvalidTransition: 'INVALID_TRANSITION',
   InsufficientFunds: 'INSUFFICIENT_FUNDS',
   Conflict: 'CONFLICT',

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import type { Ack } from './ack.js';
 import {
+  chatArchiveSchema,
+  chatChannelRefSchema,
   chatConversationListSchema,
   chatCreateChannelSchema,
+  chatEditSchema,
   chatHistoryPageSchema,
   chatHistorySchema,
+  chatMessageRefSchema,
   chatMessageSchema,
   chatOpenDirectSchema,
   chatPresenceSchema,
@@ -13,6 +17,7 @@ import {
   chatSendSchema,
   chatTypingEventSchema,
   chatTypingSchema,
+  conversationRemovedSchema,
   conversationSchema,
   conversationViewSchema,
 } from './schemas/chat.js';
@@ -34,23 +39,47 @@ import {
   sensorHistorySchema,
   sensorIngestTokenSchema,
   sensorRandomSchema,
+  sensorRefSchema,
   sensorSummarySchema,
   sensorThresholdsSchema,
 } from './schemas/sensor.js';
 import { clockSampleSchema, welcomeSchema } from './schemas/session.js';
+import {
+  createdInviteSchema,
+  deleteSpaceSchema,
+  deviceLinkSchema,
+  deviceListSchema,
+  inviteCreateSchema,
+  inviteListSchema,
+  inviteRevokeSchema,
+  type Permission,
+  type Role,
+  removeMemberSchema,
+  renameSchema,
+  sessionEndedSchema,
+  setRoleSchema,
+  signOutSchema,
+  spaceMembersSchema,
+  spaceSettingsPatchSchema,
+  spaceSettingsSchema,
+} from './schemas/space.js';
 
 /**
  * How commands are rate-limited: each class has its own allowance, so a flood of one kind never eats
  * the allowance of another. The server sets each class's rate.
  */
-export type CommandClass = 'clock' | 'read' | 'chat' | 'signal' | 'pomodoro' | 'sensor' | 'clicker';
+export type CommandClass = 'clock' | 'read' | 'chat' | 'signal' | 'pomodoro' | 'sensor' | 'clicker' | 'space';
 
-/** One client→server command: its payload schema, what it acks with, its rate class, and what it does. */
+/**
+ * One client→server command: its payload schema, what it acks with, its rate class, who may send it,
+ * and what it does. The server checks `permission` against the sender's role before the handler runs.
+ */
 export interface CommandSpec<S extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   payload: S;
   /** The `data` of a successful ack. */
   result: R;
   rateClass: CommandClass;
+  permission: Permission;
   summary: string;
 }
 
@@ -58,8 +87,9 @@ const command = <S extends z.ZodType, R extends z.ZodType>(
   payload: S,
   result: R,
   rateClass: CommandClass,
+  permission: Permission,
   summary: string,
-): CommandSpec<S, R> => ({ payload, result, rateClass, summary });
+): CommandSpec<S, R> => ({ payload, result, rateClass, permission, summary });
 
 /**
  * Every client→server command. The one place a command name is written: the server's handler registry,
@@ -70,90 +100,236 @@ export const commands = {
     emptyPayloadSchema,
     clockSampleSchema,
     'clock',
+    'member',
     'Samples the server clock (deadlines are in server time).',
   ),
   'pomodoro:press': command(
     emptyPayloadSchema,
     pomodoroSnapshotSchema,
     'pomodoro',
+    'member',
     'Presses the tomato: moves the timer to its next state.',
   ),
-  'pomodoro:pause': command(emptyPayloadSchema, pomodoroSnapshotSchema, 'pomodoro', 'Pauses the running period.'),
-  'pomodoro:resume': command(emptyPayloadSchema, pomodoroSnapshotSchema, 'pomodoro', 'Resumes a paused period.'),
-  'pomodoro:reset': command(emptyPayloadSchema, pomodoroSnapshotSchema, 'pomodoro', 'Back to IDLE.'),
+  'pomodoro:pause': command(
+    emptyPayloadSchema,
+    pomodoroSnapshotSchema,
+    'pomodoro',
+    'member',
+    'Pauses the running period.',
+  ),
+  'pomodoro:resume': command(
+    emptyPayloadSchema,
+    pomodoroSnapshotSchema,
+    'pomodoro',
+    'member',
+    'Resumes a paused period.',
+  ),
+  'pomodoro:reset': command(emptyPayloadSchema, pomodoroSnapshotSchema, 'pomodoro', 'member', 'Back to IDLE.'),
   'pomodoro:settings': command(
     pomodoroSettingsSchema,
     pomodoroSnapshotSchema,
     'pomodoro',
+    'settings',
     "Changes the space's durations and cycles.",
   ),
   'chat:send': command(
     chatSendSchema,
     chatMessageSchema,
     'chat',
+    'member',
     'Sends a message; a retry with the same client id gets the first one back.',
   ),
   'chat:history': command(
     chatHistorySchema,
     chatHistoryPageSchema,
     'read',
+    'member',
     'A page of a conversation, before or after a sequence number.',
   ),
   'chat:create-channel': command(
     chatCreateChannelSchema,
     conversationViewSchema,
     'chat',
+    'member',
     'The channel, new or already there.',
   ),
   'chat:open-direct': command(
     chatOpenDirectSchema,
     conversationViewSchema,
     'chat',
+    'member',
     'The direct conversation with a user, new or already there.',
   ),
-  'chat:typing': command(chatTypingSchema, z.null(), 'signal', 'Tells the conversation this user is typing.'),
+  'chat:typing': command(chatTypingSchema, z.null(), 'signal', 'member', 'Tells the conversation this user is typing.'),
   'chat:read': command(
     chatReadSchema,
     chatReadMarkSchema,
     'signal',
+    'member',
     'Marks a conversation read up to a point; the stored position never moves back.',
+  ),
+  'chat:edit': command(
+    chatEditSchema,
+    chatMessageSchema,
+    'chat',
+    'member',
+    'Edits one of your own messages; every tab sees it marked "edited".',
+  ),
+  'chat:delete': command(
+    chatMessageRefSchema,
+    chatMessageSchema,
+    'chat',
+    'member',
+    'Deletes a message: your own, or anyone\'s for an admin. Shown as "message deleted".',
+  ),
+  'chat:delete-channel': command(
+    chatChannelRefSchema,
+    conversationRemovedSchema,
+    'chat',
+    'admin',
+    'Deletes a channel and all its messages (not #general).',
+  ),
+  'chat:archive-channel': command(
+    chatArchiveSchema,
+    conversationSchema,
+    'chat',
+    'admin',
+    'Archives a channel (read-only, history kept) or brings it back (not #general).',
   ),
   'sensor:random': command(
     sensorRandomSchema,
     readingsStoredSchema,
     'sensor',
+    'member',
     'Generates and stores random readings; acks how many were stored.',
   ),
   'sensor:thresholds': command(
     sensorThresholdsSchema,
     sensorThresholdsSchema,
     'sensor',
+    'settings',
     "Sets the space's alarm thresholds.",
   ),
   'sensor:history': command(
     sensorHistorySchema,
     sensorHistoryResultSchema,
     'read',
+    'member',
     "A sensor's chart points over a range.",
   ),
-  'sensor:token': command(emptyPayloadSchema, sensorIngestTokenSchema, 'sensor', "The space's device ingest token."),
+  'sensor:token': command(
+    emptyPayloadSchema,
+    sensorIngestTokenSchema,
+    'sensor',
+    'admin',
+    "The space's device ingest token: whoever holds it can send readings.",
+  ),
   'sensor:rotate-token': command(
     emptyPayloadSchema,
     sensorIngestTokenSchema,
     'sensor',
+    'admin',
     'A new ingest token; the old one stops working at once.',
+  ),
+  'sensor:delete': command(
+    sensorRefSchema,
+    sensorRefSchema,
+    'sensor',
+    'admin',
+    'Deletes a sensor and every reading of it.',
   ),
   'clicker:click': command(
     clickerClickSchema,
     clickResultSchema,
     'clicker',
+    'member',
     'Mines gold: a batch of clicks, capped to what a human can do.',
   ),
   'clicker:buy': command(
     clickerBuySchema,
     clickerPlayerSchema,
     'clicker',
+    'member',
     'Buys one item; acks the player after the purchase.',
+  ),
+  'space:members': command(
+    emptyPayloadSchema,
+    spaceMembersSchema,
+    'read',
+    'member',
+    'Everyone in the space, with roles.',
+  ),
+  'space:settings': command(
+    spaceSettingsPatchSchema,
+    spaceSettingsSchema,
+    'space',
+    'admin',
+    "Changes the space's settings: open or private, the shared-settings lock, retention.",
+  ),
+  'space:create-invite': command(
+    inviteCreateSchema,
+    createdInviteSchema,
+    'space',
+    'admin',
+    'A new invite link; its secret is in this answer only.',
+  ),
+  'space:invites': command(emptyPayloadSchema, inviteListSchema, 'read', 'admin', 'The live invites.'),
+  'space:revoke-invite': command(
+    inviteRevokeSchema,
+    inviteListSchema,
+    'space',
+    'admin',
+    'Revokes an invite at once; answers the live invites left.',
+  ),
+  'space:set-role': command(
+    setRoleSchema,
+    spaceMembersSchema,
+    'space',
+    'owner',
+    'Promotes or demotes a member; `owner` hands the space over (the old owner becomes an admin).',
+  ),
+  'space:remove-member': command(
+    removeMemberSchema,
+    spaceMembersSchema,
+    'space',
+    'admin',
+    'Removes someone (an admin removes members, the owner anyone else): their tabs close, their tokens stop working, their name is free again.',
+  ),
+  'space:leave': command(
+    emptyPayloadSchema,
+    z.null(),
+    'space',
+    'member',
+    'Leaves the space: like being removed, by choice (the owner hands the space over first).',
+  ),
+  'space:delete': command(
+    deleteSpaceSchema,
+    z.null(),
+    'space',
+    'owner',
+    'Deletes the space and everything in it; every tab is told and closed, the name is free again.',
+  ),
+  'session:rename': command(
+    renameSchema,
+    spaceMembersSchema,
+    'space',
+    'member',
+    'Changes your name; history shows the new one.',
+  ),
+  'session:devices': command(emptyPayloadSchema, deviceListSchema, 'read', 'member', 'Your signed-in devices.'),
+  'session:sign-out': command(
+    signOutSchema,
+    z.null(),
+    'space',
+    'member',
+    'Signs out this device, or one of your others: its token stops working and its tabs close.',
+  ),
+  'session:link-device': command(
+    emptyPayloadSchema,
+    deviceLinkSchema,
+    'space',
+    'member',
+    'A one-time code (10 minutes) that signs another browser in as you.',
   ),
 } as const satisfies Record<string, CommandSpec>;
 
@@ -186,6 +362,21 @@ export const serverEvents = {
     welcomeSchema,
     'On connect, first: who this is, server time, and a renewed session token to keep.',
   ),
+  'space:settings': serverEvent(
+    'SpaceSettings',
+    spaceSettingsSchema,
+    'On connect, and to the space when its settings change.',
+  ),
+  'space:members': serverEvent(
+    'SpaceMembers',
+    spaceMembersSchema,
+    'On connect, and to the space when anyone joins, leaves, is removed, renamed, promoted or demoted.',
+  ),
+  'session:ended': serverEvent(
+    'SessionEnded',
+    sessionEndedSchema,
+    'This session is over (removed, signed out, left, space deleted); the server closes the connection next.',
+  ),
   'pomodoro:state': serverEvent(
     'PomodoroState',
     pomodoroSnapshotSchema,
@@ -213,6 +404,16 @@ export const serverEvents = {
   ),
   'chat:typing': serverEvent('ChatTyping', chatTypingEventSchema, 'Someone is typing, to the other members.'),
   'chat:read': serverEvent('ChatRead', chatReadMarkSchema, 'This user read up to a point in another tab.'),
+  'chat:message-changed': serverEvent(
+    'ChatMessageChanged',
+    chatMessageSchema,
+    'A message was edited or deleted, to everyone who can read the conversation.',
+  ),
+  'chat:conversation-removed': serverEvent(
+    'ChatConversationRemoved',
+    conversationRemovedSchema,
+    'A channel was deleted, to the space.',
+  ),
   'sensor:board': serverEvent(
     'SensorBoard',
     sensorBoardSchema,
@@ -233,6 +434,7 @@ export const serverEvents = {
     clickerBoardSchema,
     "On connect, and to the space a few times a second at most while anyone's gold changes.",
   ),
+  'sensor:removed': serverEvent('SensorRemoved', sensorRefSchema, 'A sensor and its readings were deleted.'),
   'clicker:feed': serverEvent('ClickerFeed', clickerFeedSchema, 'On connect: the latest purchases.'),
   'clicker:purchase': serverEvent('ClickerPurchase', clickerPurchaseSchema, 'Someone in the space bought an item.'),
 } as const satisfies Record<string, ServerEventSpec>;
@@ -257,10 +459,16 @@ export type ServerToClientEvents = {
 export interface InterServerEvents {
   /** A space's pomodoro changed: every node arms its deadline, and the version makes the expiry apply once. */
   'pomodoro:changed': (space: string) => void;
+  /** A space's settings, or the role or name of one of its members, changed: nodes refresh what they hold. */
+  'space:changed': (space: string, userId: string | null) => void;
 }
 
 /** What the server keeps on each authenticated socket. */
 export interface SocketData {
   user: PublicUser;
   space: string;
+  /** Kept current when the user is promoted or demoted. */
+  role: Role;
+  /** The signed-in device (browser) this connection belongs to. */
+  deviceId: string;
 }

@@ -7,7 +7,8 @@ import {
   sensorIdSchema,
   sensorRangeSchema,
 } from './schemas/sensor.js';
-import { createSessionBodySchema, sessionGrantSchema } from './schemas/session.js';
+import { createSessionBodySchema, linkSessionBodySchema, sessionGrantSchema } from './schemas/session.js';
+import { type Permission, spaceAccessQuerySchema, spaceAccessSchema } from './schemas/space.js';
 
 /** Path parameters of the sensor routes. */
 export const sensorPathParamsSchema = z.object({ space: spaceSlugSchema, sensorId: sensorIdSchema });
@@ -34,9 +35,16 @@ export interface HttpResponseSpec {
   contentType?: string;
 }
 
+/** Query of the space export. */
+export const spaceExportQuerySchema = z.object({ format: z.enum(['ndjson', 'json']).default('ndjson') });
+
+export const spacePathParamsSchema = z.object({ space: spaceSlugSchema });
+
 export interface HttpRouteSpec {
   summary: string;
   auth: HttpAuth;
+  /** For `session` routes: what the caller's role in the route's `:space` must permit (checked before the handler). */
+  permission?: Permission;
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -62,10 +70,56 @@ export const httpRoutes = {
     },
     errors: {
       400: 'BAD_REQUEST: the body, naming the field.',
-      409: 'NAME_TAKEN: someone else in the space has that name.',
+      403: 'SPACE_PRIVATE: the space is private (or does not exist) and no valid invite came; INVITE_EXPIRED: the invite expired, was used up or revoked; REMOVED: this browser was removed from the space for good.',
+      409: 'NAME_TAKEN: someone else in the space has that name; SPACE_EXISTS: `create` for a private space that exists.',
       413: 'PAYLOAD_TOO_LARGE: body over 16 KB.',
       429: 'RATE_LIMITED: too many sign-ins from this address.',
       503: 'UNAVAILABLE: storage briefly away; nothing changed.',
+    },
+  },
+  'POST /api/sessions/link': {
+    summary: 'Signs this browser in as the user who made a "link another device" code (works once, 10 minutes).',
+    auth: 'none',
+    body: linkSessionBodySchema,
+    responses: { 201: { description: 'The session of this new device.', body: sessionGrantSchema } },
+    errors: {
+      400: 'BAD_REQUEST: the body, naming the field.',
+      403: 'INVITE_EXPIRED: the code expired, was used, or is not one of this space.',
+      429: 'RATE_LIMITED: too many sign-ins from this address.',
+      503: 'UNAVAILABLE: storage briefly away; nothing changed.',
+    },
+  },
+  'GET /api/spaces/:space/access': {
+    summary: 'How a browser may join: open to anyone, or by the invite it carries. Says nothing else about the space.',
+    auth: 'none',
+    params: spacePathParamsSchema,
+    query: spaceAccessQuerySchema,
+    responses: { 200: { description: 'May join.', body: spaceAccessSchema } },
+    errors: {
+      400: 'BAD_REQUEST: a bad space name or invite code.',
+      403: 'SPACE_PRIVATE: private (or no such space) and no valid invite; INVITE_EXPIRED: the invite expired, was used up or revoked.',
+      429: 'RATE_LIMITED: too many sign-ins from this address.',
+    },
+  },
+  'GET /api/spaces/:space/export': {
+    summary:
+      'Everything in the space, streamed: settings, members, channels and messages, sensors and readings. NDJSON (one `{ type, ... }` record per line) or one JSON document.',
+    auth: 'session',
+    permission: 'admin',
+    params: spacePathParamsSchema,
+    query: spaceExportQuerySchema,
+    responses: {
+      200: {
+        description: 'Sent as an attachment, `application/x-ndjson` or `application/json`.',
+        contentType: 'application/x-ndjson',
+      },
+    },
+    errors: {
+      400: 'BAD_REQUEST: a bad space name or format.',
+      401: 'UNAUTHORIZED: not a session of this space.',
+      403: 'FORBIDDEN: admins and the owner only.',
+      429: 'RATE_LIMITED: too many exports from this address.',
+      503: 'UNAVAILABLE: storage briefly away.',
     },
   },
   'POST /api/sessions/revoke': {
@@ -97,6 +151,7 @@ export const httpRoutes = {
   'GET /api/spaces/:space/sensors/:sensorId/readings.csv': {
     summary: "A sensor's readings over a range, oldest first, as CSV.",
     auth: 'session',
+    permission: 'member',
     params: sensorPathParamsSchema,
     query: sensorExportQuerySchema,
     responses: {

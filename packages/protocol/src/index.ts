@@ -8,4 +8,5 @@ export * from './schemas/common.js';
 export * from './schemas/pomodoro.js';
 export * from './schemas/sensor.js';
 export * from './schemas/session.js';
+export * from './schemas/space.js';
 export * from './version.js';

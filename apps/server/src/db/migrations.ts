@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
 
 // Written once with the schema builder so the same migration runs on SQLite and PostgreSQL.
 // Append new migrations; never edit one that has shipped.
@@ -169,6 +169,89 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .alterTable('users')
         .addColumn('sessions_valid_after', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
+  '0006_spaces_belong_to_their_team': {
+    async up(db: Kysely<unknown>) {
+      // Spaces already here were open to anyone with the link: they stay open. New ones choose.
+      await db.schema
+        .alterTable('spaces')
+        .addColumn('visibility', 'text', (c) => c.notNull().defaultTo('open'))
+        .execute();
+      await db.schema
+        .alterTable('spaces')
+        .addColumn('lock_shared_settings', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('spaces')
+        .addColumn('reading_retention_days', 'integer', (c) => c.notNull().defaultTo(90))
+        .execute();
+      await db.schema.alterTable('spaces').addColumn('message_retention_days', 'integer').execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('role', 'text', (c) => c.notNull().defaultTo('member'))
+        .execute();
+      // Removed members keep their row (their messages still name them) but not their name.
+      await db.schema.alterTable('users').addColumn('removed_at', 'bigint').execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('blocked', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // The earliest user of each space owns it (ties: the smallest id).
+      await sql`
+        UPDATE users SET role = 'owner' WHERE id IN (
+          SELECT u.id FROM users u WHERE NOT EXISTS (
+            SELECT 1 FROM users o WHERE o.space = u.space
+              AND (o.created_at < u.created_at OR (o.created_at = u.created_at AND o.id < u.id))
+          )
+        )`.execute(db);
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('devices_user').on('devices').column('user_id').execute();
+      await db.schema
+        .createTable('invites')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        // SHA-256 of the secret: the database never holds a working invite.
+        .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('space', 'text', (c) => c.notNull().references('spaces.slug'))
+        .addColumn('created_by', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('max_uses', 'integer')
+        .addColumn('uses', 'integer', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('invites_space').on('invites').column('space').execute();
+      await db.schema
+        .createTable('device_links')
+        .addColumn('code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('device_links_user').on('device_links').column('user_id').execute();
+      await db.schema.alterTable('chat_messages').addColumn('edited_at', 'bigint').execute();
+      await db.schema.alterTable('chat_messages').addColumn('deleted_at', 'bigint').execute();
+      await db.schema.alterTable('chat_conversations').addColumn('archived_at', 'bigint').execute();
+      // Retention deletes by age, space by space.
+      await db.schema
+        .createIndex('chat_messages_by_time')
+        .on('chat_messages')
+        .columns(['space', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('sensor_readings_space_time')
+        .on('sensor_readings')
+        .columns(['space', 'at'])
         .execute();
     },
   },

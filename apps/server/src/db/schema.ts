@@ -6,6 +6,12 @@ type Millis = number;
 export interface SpacesTable {
   slug: string;
   created_at: Millis;
+  visibility: ColumnType<'private' | 'open', 'private' | 'open' | undefined, 'private' | 'open'>;
+  /** 1: pomodoro settings and alarm thresholds are for admins only. */
+  lock_shared_settings: ColumnType<number, number | undefined, number>;
+  reading_retention_days: ColumnType<number, number | undefined, number>;
+  /** Null keeps messages. */
+  message_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface UsersTable {
@@ -17,6 +23,45 @@ export interface UsersTable {
   created_at: Millis;
   /** Session tokens issued before this are revoked. */
   sessions_valid_after: ColumnType<Millis, Millis | undefined, Millis>;
+  role: ColumnType<
+    'owner' | 'admin' | 'member',
+    'owner' | 'admin' | 'member' | undefined,
+    'owner' | 'admin' | 'member'
+  >;
+  /** Set when they left or were removed: the row stays (messages name them), the name is freed. */
+  removed_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** 1: a browser that held their session may not join again. */
+  blocked: ColumnType<number, number | undefined, number>;
+}
+
+export interface DevicesTable {
+  id: string;
+  user_id: string;
+  label: string;
+  created_at: Millis;
+  last_seen_at: Millis;
+  revoked_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+}
+
+export interface InvitesTable {
+  id: string;
+  /** SHA-256 (hex) of the secret. */
+  code_hash: string;
+  space: string;
+  created_by: string;
+  created_at: Millis;
+  expires_at: Millis;
+  max_uses: number | null;
+  uses: number;
+  revoked_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+}
+
+export interface DeviceLinksTable {
+  code_hash: string;
+  user_id: string;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface PomodorosTable {
@@ -50,6 +95,7 @@ export interface ChatConversationsTable {
   /** Seq of the newest message: the next one gets last_seq + 1, so seqs have no gaps. */
   last_seq: number;
   created_at: Millis;
+  archived_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface ChatMessagesTable {
@@ -61,6 +107,9 @@ export interface ChatMessagesTable {
   client_id: string;
   text: string;
   created_at: Millis;
+  edited_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** The text is emptied when this is set. */
+  deleted_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface ChatReadsTable {
@@ -128,6 +177,9 @@ export interface ClickerPurchasesTable {
 export interface Database {
   spaces: SpacesTable;
   users: UsersTable;
+  devices: DevicesTable;
+  invites: InvitesTable;
+  device_links: DeviceLinksTable;
   pomodoros: PomodorosTable;
   chat_conversations: ChatConversationsTable;
   chat_messages: ChatMessagesTable;

@@ -14,6 +14,8 @@ export const COMMAND_RATES: Record<CommandClass, Rate> = {
   pomodoro: { burst: 10, perSecond: 2 },
   sensor: { burst: 10, perSecond: 2 },
   clicker: { burst: 20, perSecond: 10 },
+  // Membership and moderation: invites, roles, renames, sign-outs. People do these by hand.
+  space: { burst: 10, perSecond: 1 },
 };
 
 /** One client address (an office behind one NAT holds many users) gets this many users' worth. */

@@ -87,6 +87,19 @@ export const chatTypingSchema = z.strictObject({ conversationId: conversationIdS
 
 export const chatReadSchema = z.strictObject({ conversationId: conversationIdSchema, seq: seqSchema });
 
+/** One message of a conversation, by its sequence number. */
+export const chatMessageRefSchema = z.strictObject({ conversationId: conversationIdSchema, seq: seqSchema });
+
+export const chatEditSchema = z.strictObject({
+  conversationId: conversationIdSchema,
+  seq: seqSchema,
+  text: messageTextSchema,
+});
+
+export const chatChannelRefSchema = z.strictObject({ conversationId: conversationIdSchema });
+
+export const chatArchiveSchema = z.strictObject({ conversationId: conversationIdSchema, archived: z.boolean() });
+
 export type ChatSendPayload = z.input<typeof chatSendSchema>;
 export type ChatHistoryQuery = z.input<typeof chatHistorySchema>;
 
@@ -95,6 +108,8 @@ const channelConversationSchema = z.object({
   kind: z.literal('channel'),
   name: z.string(),
   lastSeq: seqSchema,
+  /** Read-only: history stays, nobody can post. */
+  archived: z.boolean().optional(),
 });
 const directConversationSchema = z.object({
   id: z.string(),
@@ -117,8 +132,12 @@ export const chatMessageSchema = z.object({
   seq: seqSchema,
   clientId: z.string(),
   author: publicUserSchema,
-  text: z.string(),
+  text: z.string().meta({ description: 'Empty when the message was deleted.' }),
   sentAt: z.number().int(),
+  /** Server time of the last edit, when it was edited. */
+  editedAt: z.number().int().optional(),
+  /** The message was deleted: shown as "message deleted", its text is gone. */
+  deleted: z.boolean().optional(),
 });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
@@ -166,6 +185,9 @@ export const chatTypingEventSchema = z.object({
   expiresAt: z.number().int().meta({ description: 'Server time after which the indicator goes away unless repeated.' }),
 });
 export type ChatTyping = z.infer<typeof chatTypingEventSchema>;
+
+export const conversationRemovedSchema = z.object({ conversationId: z.string() });
+export type ConversationRemoved = z.infer<typeof conversationRemovedSchema>;
 
 export const chatReadMarkSchema = z.object({ conversationId: z.string(), seq: seqSchema });
 export type ChatReadMark = z.infer<typeof chatReadMarkSchema>;

@@ -167,5 +167,9 @@ export const sensorIngestTokenSchema = z.object({
 });
 export type SensorIngestToken = z.infer<typeof sensorIngestTokenSchema>;
 
+/** `sensor:delete` and the `sensor:removed` event: a sensor and all its readings. */
+export const sensorRefSchema = z.strictObject({ sensorId: sensorIdSchema });
+export type SensorRef = z.infer<typeof sensorRefSchema>;
+
 export const fahrenheitToCelsius = (f: number): number => ((f - 32) * 5) / 9;
 export const celsiusToFahrenheit = (c: number): number => (c * 9) / 5 + 32;

@@ -84,6 +84,24 @@ const commandExamples: { [K in CommandName]: CommandPayload<K> } = {
   'sensor:rotate-token': {},
   'clicker:click': { count: 5 },
   'clicker:buy': { item: 'shovel' },
+  'sensor:delete': { sensorId: 'room' },
+  'chat:edit': { conversationId: 'c:general', seq: 3, text: 'Hello again' },
+  'chat:delete': { conversationId: 'c:general', seq: 3 },
+  'chat:delete-channel': { conversationId: 'c:design' },
+  'chat:archive-channel': { conversationId: 'c:design', archived: true },
+  'space:members': {},
+  'space:settings': { visibility: 'open', readingRetentionDays: 30 },
+  'space:create-invite': { expiresInHours: 24, maxUses: 5 },
+  'space:invites': {},
+  'space:revoke-invite': { inviteId: 'i1' },
+  'space:set-role': { userId: 'u2', role: 'admin' },
+  'space:remove-member': { userId: 'u2', block: true },
+  'space:leave': {},
+  'space:delete': { confirm: 'team-a' },
+  'session:rename': { name: 'Ana B' },
+  'session:devices': {},
+  'session:sign-out': { deviceId: 'd2' },
+  'session:link-device': {},
 };
 
 const snapshot: PomodoroSnapshot = {
@@ -139,6 +157,22 @@ const eventExamples: { [K in ServerEventName]: z.output<(typeof serverEvents)[K]
   'clicker:leaderboard': { leaderboard: [{ user, goldMilli: 1, perSecond: 1, settledAt: 1 }], at: 2 },
   'clicker:feed': { purchases: [purchase] },
   'clicker:purchase': purchase,
+  'space:settings': {
+    visibility: 'private',
+    lockSharedSettings: false,
+    readingRetentionDays: 90,
+    messageRetentionDays: null,
+  },
+  'space:members': {
+    members: [
+      { ...user, role: 'owner' },
+      { id: 'u2', name: 'Bo', role: 'member' },
+    ],
+  },
+  'session:ended': { reason: 'removed', message: 'You were removed from this space' },
+  'chat:message-changed': { ...message, text: '', deleted: true },
+  'chat:conversation-removed': { conversationId: 'c:design' },
+  'sensor:removed': { sensorId: 'room' },
 };
 
 describe('AsyncAPI document', () => {

@@ -1,5 +1,5 @@
 import type { ChatMessage, PublicUser } from '@huddle/protocol';
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, Insertable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 
@@ -148,7 +148,7 @@ export function createChatStore(db: Db): ChatStore {
     return row ? toConversation(row) : null;
   }
 
-  async function insertConversation(values: Database['chat_conversations']) {
+  async function insertConversation(values: Insertable<Database['chat_conversations']>) {
     const result = await db
       .insertInto('chat_conversations')
       .values(values)
