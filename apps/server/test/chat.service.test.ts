@@ -54,7 +54,7 @@ describe.each(storageBackends)('chat service on $name', (backend) => {
   it('gives every space a general channel', async () => {
     const views = await chat.conversations(ana);
     expect(views).toEqual([
-      { id: 'c:general', kind: 'channel', name: 'general', lastSeq: 0, unread: 0, lastReadSeq: 0 },
+      { id: 'c:general', kind: 'channel', name: 'general', lastSeq: 0, archived: false, unread: 0, lastReadSeq: 0 },
     ]);
   });
 

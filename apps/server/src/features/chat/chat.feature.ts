@@ -61,6 +61,30 @@ export function chatFeature(ctx: FeatureContext): Feature {
         socket.to(userRoom(socket.data.user.id)).emit(ServerEvent.ChatRead, mark);
         return mark;
       },
+      // Edits and deletes are announced to whoever reads the conversation now. A tab that was away
+      // learns of them by reading again the messages it holds when it reconnects (the web app's
+      // resumeChat): no change log on the server, and what a tab never held it reads fresh anyway.
+      'chat:edit': async (socket, payload) => {
+        const { message, audience } = await chat.edit(socket.data, payload);
+        io.to(rooms(socket.data.space, audience)).emit(ServerEvent.ChatMessageChanged, message);
+        return message;
+      },
+      'chat:delete': async (socket, { conversationId, seq }) => {
+        const { message, audience } = await chat.deleteMessage(socket.data, conversationId, seq);
+        // Deleting again announces again, like a retried send: the first announcement may be what was lost.
+        io.to(rooms(socket.data.space, audience)).emit(ServerEvent.ChatMessageChanged, message);
+        return message;
+      },
+      'chat:delete-channel': async (socket, { conversationId }) => {
+        const removed = await chat.deleteChannel(socket.data, conversationId);
+        io.to(spaceRoom(socket.data.space)).emit(ServerEvent.ChatConversationRemoved, removed);
+        return removed;
+      },
+      'chat:archive-channel': async (socket, { conversationId, archived }) => {
+        const channel = await chat.archiveChannel(socket.data, conversationId, archived);
+        io.to(spaceRoom(socket.data.space)).emit(ServerEvent.ChatConversation, channel);
+        return channel;
+      },
     },
 
     drain: () => departures.settled(),

@@ -11,6 +11,8 @@ import {
   DEFAULT_CHANNEL,
   ErrorCode,
   type PublicUser,
+  permits,
+  type Role,
 } from '@huddle/protocol';
 import type { z } from 'zod';
 import type { Clock } from '../../clock.js';
@@ -48,6 +50,21 @@ export function conversationFor(conversation: StoredConversation, viewerId: stri
 }
 
 const notFound = () => new AppError(ErrorCode.NotFound, 'No such conversation', 'conversationId');
+const messageNotFound = () => new AppError(ErrorCode.NotFound, 'No such message', 'seq');
+const archivedChannel = () => new AppError(ErrorCode.Conflict, 'This channel is archived', 'conversationId');
+
+const isArchived = (conversation: StoredConversation) => conversation.kind === 'channel' && conversation.archived;
+
+/** A channel other than #general: the only conversations that may be deleted or archived. */
+function managedChannel(conversation: StoredConversation): StoredConversation {
+  if (conversation.kind !== 'channel') {
+    throw new AppError(ErrorCode.BadRequest, 'Only channels can be deleted or archived', 'conversationId');
+  }
+  if (conversation.name === DEFAULT_CHANNEL) {
+    throw new AppError(ErrorCode.Conflict, `#${DEFAULT_CHANNEL} cannot be deleted or archived`, 'conversationId');
+  }
+  return conversation;
+}
 
 export function createChatService({ store, clock, findUser, sendRate, rateLimiters }: ChatServiceDeps) {
   const limiter = rateLimiters ?? memoryRateLimiters(clock.now);
@@ -121,6 +138,7 @@ export function createChatService({ store, clock, findUser, sendRate, rateLimite
       const conversation = readableBy(actor, found?.conversation);
       // A retry of a stored message (its ack was lost) is answered, not counted against the limit.
       if (found?.sent) return { message: found.sent, duplicate: true, audience: audienceOf(conversation) };
+      if (isArchived(conversation)) throw archivedChannel();
       const allowed = await sends.take(actor.user.id);
       if (!allowed.ok) throw rateLimited('You are sending messages too fast', allowed.retryAfterMs);
       const stored = await store.append(actor.space, conversation.id, {
@@ -154,6 +172,66 @@ export function createChatService({ store, clock, findUser, sendRate, rateLimite
         },
         audience: audienceOf(conversation),
       };
+    },
+
+    /** Replaces the text of one of the actor's own messages; an unchanged text changes nothing. */
+    async edit(
+      actor: Actor,
+      { conversationId, seq, text }: { conversationId: string; seq: number; text: string },
+    ): Promise<{ message: ChatMessage; audience: Audience }> {
+      const conversation = await readable(actor, conversationId);
+      if (isArchived(conversation)) throw archivedChannel();
+      const held = await store.message(actor.space, conversation.id, seq);
+      if (!held) throw messageNotFound();
+      if (held.author.id !== actor.user.id) {
+        throw new AppError(ErrorCode.Forbidden, 'You can only edit your own messages', 'seq');
+      }
+      const deleted = () => new AppError(ErrorCode.Conflict, 'This message was deleted', 'seq');
+      if (held.deleted) throw deleted();
+      const audience = audienceOf(conversation);
+      if (held.text === text) return { message: held, audience };
+      const edited = await store.edit(actor.space, conversation.id, seq, {
+        authorId: actor.user.id,
+        text,
+        now: clock.now(),
+      });
+      // The only way it stopped matching since the read: it was deleted in between.
+      if (!edited) throw deleted();
+      return { message: edited, audience };
+    },
+
+    /** Deletes a message: the actor's own, or anyone's for an admin or the owner. Deleting again is a no-op. */
+    async deleteMessage(
+      actor: Actor & { role: Role },
+      conversationId: string,
+      seq: number,
+    ): Promise<{ message: ChatMessage; audience: Audience }> {
+      const conversation = await readable(actor, conversationId);
+      const held = await store.message(actor.space, conversation.id, seq);
+      if (!held) throw messageNotFound();
+      if (held.author.id !== actor.user.id && !permits(actor.role, 'admin', false)) {
+        throw new AppError(ErrorCode.Forbidden, "Only an admin can delete someone else's message", 'seq');
+      }
+      const audience = audienceOf(conversation);
+      if (held.deleted) return { message: held, audience };
+      const removed = await store.remove(actor.space, conversation.id, seq, clock.now());
+      if (!removed) throw messageNotFound();
+      return { message: removed, audience };
+    },
+
+    /** Deletes a channel (not #general) with all its messages. Who may is the command's permission. */
+    async deleteChannel(actor: Actor, conversationId: string): Promise<{ conversationId: string }> {
+      const channel = managedChannel(await readable(actor, conversationId));
+      if (!(await store.deleteConversation(actor.space, channel.id))) throw notFound();
+      return { conversationId: channel.id };
+    },
+
+    /** Archives a channel (not #general: read-only, history kept) or brings it back. */
+    async archiveChannel(actor: Actor, conversationId: string, archived: boolean): Promise<Conversation> {
+      const channel = managedChannel(await readable(actor, conversationId));
+      const stored = await store.setArchived(actor.space, channel.id, archived ? clock.now() : null);
+      if (!stored) throw notFound();
+      return conversationFor(stored, actor.user.id);
     },
 
     async markRead(actor: Actor, conversationId: string, seq: number): Promise<ChatReadMark> {

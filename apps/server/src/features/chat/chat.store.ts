@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 
 export type StoredConversation =
-  | { id: string; kind: 'channel'; name: string; lastSeq: number }
+  | { id: string; kind: 'channel'; name: string; lastSeq: number; archived: boolean }
   | { id: string; kind: 'direct'; members: [PublicUser, PublicUser]; lastSeq: number };
 
 export interface NewMessage {
@@ -62,6 +62,24 @@ export interface ChatStore {
   ): Promise<{ messages: ChatMessage[]; hasMore: boolean }>;
   /** Moves the user's read position forward (never back); returns the stored position. */
   markRead(userId: string, conversationId: string, seq: number): Promise<number>;
+  /** One message, with its author's current name; null when there is no such seq. */
+  message(space: string, conversationId: string, seq: number): Promise<ChatMessage | null>;
+  /**
+   * Replaces the text of a message by `authorId` that is not deleted, marking it edited at `now`;
+   * null when no such message (someone else's, deleted meanwhile, or none).
+   */
+  edit(
+    space: string,
+    conversationId: string,
+    seq: number,
+    change: { authorId: string; text: string; now: number },
+  ): Promise<ChatMessage | null>;
+  /** Marks a message deleted and drops its text; a deleted one keeps its first deletion time. Null when none. */
+  remove(space: string, conversationId: string, seq: number, now: number): Promise<ChatMessage | null>;
+  /** Deletes a conversation with its messages and its members' read marks; false when it was not there. */
+  deleteConversation(space: string, id: string): Promise<boolean>;
+  /** Archives a conversation at `at`, or brings it back with null; an archived one keeps its first time. */
+  setArchived(space: string, id: string, at: number | null): Promise<StoredConversation | null>;
 }
 
 export const channelId = (name: string) => `c:${name}`;
@@ -72,6 +90,7 @@ type ConversationRow = {
   kind: string;
   name: string | null;
   last_seq: number;
+  archived_at: number | null;
   a_id: string | null;
   a_name: string | null;
   b_id: string | null;
@@ -90,7 +109,13 @@ function toConversation(row: ConversationRow): StoredConversation {
       lastSeq: row.last_seq,
     };
   }
-  return { id: row.id, kind: 'channel', name: row.name ?? '', lastSeq: row.last_seq };
+  return {
+    id: row.id,
+    kind: 'channel',
+    name: row.name ?? '',
+    lastSeq: row.last_seq,
+    archived: row.archived_at !== null,
+  };
 }
 
 type MessageRow = {
@@ -101,15 +126,21 @@ type MessageRow = {
   author_name: string;
   text: string;
   created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
 };
 
+/** The author's name is the one in `users` now: a rename shows in all history. */
 const toMessage = (row: MessageRow): ChatMessage => ({
   conversationId: row.conversation,
   seq: row.seq,
   clientId: row.client_id,
   author: { id: row.author_id, name: row.author_name },
-  text: row.text,
+  // Emptied in storage when deleted; not shown even if a row from before that rule held some.
+  text: row.deleted_at === null ? row.text : '',
   sentAt: row.created_at,
+  ...(row.edited_at === null ? {} : { editedAt: row.edited_at }),
+  ...(row.deleted_at === null ? {} : { deleted: true }),
 });
 
 export function createChatStore(db: Db): ChatStore {
@@ -123,6 +154,7 @@ export function createChatStore(db: Db): ChatStore {
         'c.kind',
         'c.name',
         'c.last_seq',
+        'c.archived_at',
         'ua.id as a_id',
         'ua.name as a_name',
         'ub.id as b_id',
@@ -141,11 +173,22 @@ export function createChatStore(db: Db): ChatStore {
         'u.name as author_name',
         'm.text',
         'm.created_at',
+        'm.edited_at',
+        'm.deleted_at',
       ]);
 
   async function get(space: string, id: string) {
     const row = await conversations().where('c.space', '=', space).where('c.id', '=', id).executeTakeFirst();
     return row ? toConversation(row) : null;
+  }
+
+  async function message(space: string, conversationId: string, seq: number) {
+    const row = await messages()
+      .where('m.space', '=', space)
+      .where('m.conversation', '=', conversationId)
+      .where('m.seq', '=', seq)
+      .executeTakeFirst();
+    return row ? toMessage(row) : null;
   }
 
   async function insertConversation(values: Insertable<Database['chat_conversations']>) {
@@ -179,7 +222,14 @@ export function createChatStore(db: Db): ChatStore {
             .on('m.client_id', '=', clientId),
         )
         .leftJoin('users as u', 'u.id', 'm.author_id')
-        .select(['m.seq as sent_seq', 'u.name as sent_author_name', 'm.text as sent_text', 'm.created_at as sent_at'])
+        .select([
+          'm.seq as sent_seq',
+          'u.name as sent_author_name',
+          'm.text as sent_text',
+          'm.created_at as sent_at',
+          'm.edited_at as sent_edited_at',
+          'm.deleted_at as sent_deleted_at',
+        ])
         .where('c.space', '=', space)
         .where('c.id', '=', id)
         .executeTakeFirst();
@@ -195,6 +245,8 @@ export function createChatStore(db: Db): ChatStore {
               author_name: row.sent_author_name ?? '',
               text: row.sent_text ?? '',
               created_at: row.sent_at ?? 0,
+              edited_at: row.sent_edited_at,
+              deleted_at: row.sent_deleted_at,
             });
       return { conversation: toConversation(row), sent };
     },
@@ -256,6 +308,7 @@ export function createChatStore(db: Db): ChatStore {
         .where('m.space', '=', space)
         .where(visible)
         .where('m.author_id', '<>', userId)
+        .where('m.deleted_at', 'is', null)
         .where((eb) => eb('m.seq', '>', eb.fn.coalesce('r.last_read_seq', eb.lit(0))))
         .groupBy('m.conversation')
         .execute();
@@ -337,6 +390,60 @@ export function createChatStore(db: Db): ChatStore {
         .where('conversation', '=', conversationId)
         .executeTakeFirstOrThrow();
       return row.last_read_seq;
+    },
+    message,
+    async edit(space, conversationId, seq, { authorId, text, now }) {
+      const result = await db
+        .updateTable('chat_messages')
+        .set({ text, edited_at: now })
+        .where('space', '=', space)
+        .where('conversation', '=', conversationId)
+        .where('seq', '=', seq)
+        .where('author_id', '=', authorId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 0 ? null : message(space, conversationId, seq);
+    },
+    async remove(space, conversationId, seq, now) {
+      await db
+        .updateTable('chat_messages')
+        .set((eb) => ({ text: '', deleted_at: eb.fn.coalesce('deleted_at', eb.val(now)) }))
+        .where('space', '=', space)
+        .where('conversation', '=', conversationId)
+        .where('seq', '=', seq)
+        .execute();
+      return message(space, conversationId, seq);
+    },
+    deleteConversation(space, id) {
+      return db.transaction().execute(async (trx) => {
+        // Touching the row first locks it until commit: a message being appended meanwhile (which
+        // locks it the same way) commits before the messages are deleted, or finds no conversation.
+        const touched = await trx
+          .updateTable('chat_conversations')
+          .set((eb) => ({ last_seq: eb.ref('last_seq') }))
+          .where('space', '=', space)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (Number(touched.numUpdatedRows) === 0) return false;
+        // Read marks carry no space: the conversation's are those of this space's users.
+        await trx
+          .deleteFrom('chat_reads')
+          .where('conversation', '=', id)
+          .where('user_id', 'in', (eb) => eb.selectFrom('users').select('id').where('space', '=', space))
+          .execute();
+        await trx.deleteFrom('chat_messages').where('space', '=', space).where('conversation', '=', id).execute();
+        await trx.deleteFrom('chat_conversations').where('space', '=', space).where('id', '=', id).execute();
+        return true;
+      });
+    },
+    async setArchived(space, id, at) {
+      await db
+        .updateTable('chat_conversations')
+        .set((eb) => ({ archived_at: at === null ? null : eb.fn.coalesce('archived_at', eb.val(at)) }))
+        .where('space', '=', space)
+        .where('id', '=', id)
+        .execute();
+      return get(space, id);
     },
   };
 }

@@ -11,10 +11,6 @@ const notYet = () => {
 
 export function unfinishedFeature(): Feature {
   const commands: CommandHandlers = {
-    'chat:edit': notYet,
-    'chat:delete': notYet,
-    'chat:delete-channel': notYet,
-    'chat:archive-channel': notYet,
     'sensor:delete': notYet,
     'space:delete': notYet,
     'space:members': notYet,
