@@ -143,7 +143,7 @@ export async function socketUser(baseUrl: string, space: string, name: string) {
   const response = await fetch(`${baseUrl}/api/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ space, name }),
+    body: JSON.stringify({ space, name, create: { visibility: 'open' } }),
   });
   if (response.status !== 201) throw new Error(`joining ${space} as ${name}: HTTP ${response.status}`);
   const grant = (await response.json()) as SessionGrant;

@@ -6,13 +6,14 @@ import type { Clock } from './clock.js';
 import { type Cluster, singleNode } from './cluster/cluster.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
-import type { Feature, FeatureFactory } from './feature.js';
+import type { Feature, FeatureContext, FeatureFactory } from './feature.js';
 import { chatFeature } from './features/chat/chat.feature.js';
 import { clickerFeature } from './features/clicker/clicker.feature.js';
 import { clockFeature } from './features/clock/clock.feature.js';
 import { pomodoroFeature } from './features/pomodoro/pomodoro.feature.js';
 import { sensorFeature } from './features/sensor/sensor.feature.js';
 import { sessionFeature } from './features/session/session.feature.js';
+import { spaceFeature } from './features/space/space.feature.js';
 import { unfinishedFeature } from './features/unfinished/unfinished.feature.js';
 import { createAddressLimits } from './http/rate-limit.js';
 import { serveWeb } from './http/web-app.js';
@@ -26,10 +27,13 @@ import { createPresenceAnnouncer } from './presence/presence-announcer.js';
 import { createSessionService } from './session/session.service.js';
 import { createTokenSigner } from './session/session-token.js';
 import { createUserStore } from './session/user.store.js';
+import { createMembership } from './space/membership.js';
+import { createSpaceStore } from './space/space.store.js';
 
 /** The app's features, in order: a socket's setup (the welcome first), HTTP mounting and start-up follow it. */
 export const FEATURES: readonly FeatureFactory[] = [
   sessionFeature,
+  spaceFeature,
   clockFeature,
   pomodoroFeature,
   chatFeature,
@@ -67,11 +71,16 @@ export function createApp(deps: AppDeps): App {
   const rateLimiters = cluster.rateLimiters ?? memoryRateLimiters(clock.now);
   const limiterDown = (err: unknown) => logger.warn({ err }, 'rate limiter unavailable; letting the request through');
   const users = createUserStore(db);
+  const spaces = createSpaceStore(db);
   const signer = createTokenSigner(config.sessionSecret);
-  const sessions = createSessionService({ users, signer, clock, ttlMs: config.sessionTtlMs });
+  const sessions = createSessionService({ users, spaces, signer, clock, ttlMs: config.sessionTtlMs });
   const web = express();
   const http = createServer(web);
   const io = createSocketServer(http, config);
+  const toOtherNodes: FeatureContext['toOtherNodes'] = (event, ...args) => {
+    if (cluster.clustered) io.serverSideEmit(event, ...args);
+  };
+  const membership = createMembership({ io, users, spaces, toOtherNodes });
   const presenceAnnouncer = createPresenceAnnouncer(io, clock);
   const features = FEATURES.map((feature) =>
     feature({
@@ -82,18 +91,27 @@ export function createApp(deps: AppDeps): App {
       io,
       rateLimiters,
       users,
+      spaces,
+      membership,
       sessions,
       presence: cluster.presence,
       announcePresence: presenceAnnouncer.announce,
       limitPerAddress: createAddressLimits(rateLimiters, config.rateLimitScale, limiterDown),
-      toOtherNodes: (event, ...args) => {
-        if (cluster.clustered) io.serverSideEmit(event, ...args);
-      },
+      toOtherNodes,
     }),
   );
   const commands = composeCommands(features);
   const commandLimit = createCommandLimit(rateLimiters, config.rateLimitScale, limiterDown);
-  const connections = acceptConnections(io, { config, features, commands, sessions, commandLimit, logger, metrics });
+  const connections = acceptConnections(io, {
+    config,
+    features,
+    commands,
+    sessions,
+    commandLimit,
+    authorize: membership.authorize,
+    logger,
+    metrics,
+  });
   // Broadcasts between nodes may have been lost while Redis was away: resend the state clients catch up from.
   cluster.onBroadcastsLost((socket) => sendSnapshots(features, socket));
   serveWeb(web, { config, db, logger, metrics, features, closing: () => closing });

@@ -8,6 +8,7 @@ import { type ChatService, createChatService } from '../src/features/chat/chat.s
 import { createChatStore } from '../src/features/chat/chat.store.js';
 import type { Actor } from '../src/session/session.service.js';
 import { createUserStore } from '../src/session/user.store.js';
+import { createSpaceStore } from '../src/space/space.store.js';
 import { createPgDatabase, storageBackends, tempDir, uniqueSpace, useStorage } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -37,7 +38,7 @@ describe.each(storageBackends)('chat service on $name', (backend) => {
     const users = createUserStore(storage.db);
     chat = createChatService({ store: createChatStore(storage.db), clock, findUser: users.findById });
     space = uniqueSpace('chat');
-    await users.ensureSpace(space, t);
+    await createSpaceStore(storage.db).create(space, 'open', t);
     const member = async (name: string): Promise<Actor> => {
       const id = `${space}-${name.toLowerCase()}`;
       await users.create({ id, space, name, createdAt: t });
@@ -264,7 +265,7 @@ describe.each(loggedBackends)('chat:send statements on $name', (backend) => {
       findUser: users.findById,
     });
     const space = uniqueSpace(prefix);
-    await users.ensureSpace(space, now);
+    await createSpaceStore(storage.db).create(space, 'open', now);
     await users.create({ id: `${space}-ana`, space, name: 'Ana', createdAt: now });
     const ana: Actor = { user: { id: `${space}-ana`, name: 'Ana' }, space };
     return { chat, ana };

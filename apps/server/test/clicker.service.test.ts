@@ -5,6 +5,7 @@ import { initialPlayer } from '../src/features/clicker/clicker.economy.js';
 import { type ClickerService, createClickerService } from '../src/features/clicker/clicker.service.js';
 import { type ClickerStore, createClickerStore } from '../src/features/clicker/clicker.store.js';
 import { createUserStore } from '../src/session/user.store.js';
+import { createSpaceStore } from '../src/space/space.store.js';
 import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 describe.each(storageBackends)('clicker service on $name', (backend) => {
@@ -36,7 +37,7 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
   beforeEach(async () => {
     t += 60_000;
     space = uniqueSpace('gold');
-    await createUserStore(storage.db).ensureSpace(space, t);
+    await createSpaceStore(storage.db).create(space, 'open', t);
     purchases.length = 0;
     await clicker?.stop();
     clicker = service(store);

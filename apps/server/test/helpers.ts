@@ -85,7 +85,7 @@ export async function join(baseUrl: string, space: string, name: string): Promis
   const res = await fetch(`${baseUrl}/api/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ space, name }),
+    body: JSON.stringify({ space, name, create: { visibility: 'open' } }),
   });
   if (res.status !== 201) throw new Error(`join failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as SessionGrant;

@@ -42,7 +42,7 @@ function signIn(url: string, address: string, space: string, name: string, body?
   return fetch(`${url}/api/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
-    body: body ?? JSON.stringify({ space, name }),
+    body: body ?? JSON.stringify({ space, name, create: { visibility: 'open' } }),
   });
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSensorStore } from '../src/features/sensor/sensor.store.js';
 import { createUserStore } from '../src/session/user.store.js';
+import { createSpaceStore } from '../src/space/space.store.js';
 import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 describe.each(storageBackends)('sensor store on $name', (backend) => {
@@ -9,7 +10,7 @@ describe.each(storageBackends)('sensor store on $name', (backend) => {
 
   it('returns single readings while they fit, and bucket averages beyond', async () => {
     const space = uniqueSpace('sensors');
-    await createUserStore(storage.db).ensureSpace(space, T0);
+    await createSpaceStore(storage.db).create(space, 'open', T0);
     const store = createSensorStore(storage.db, () => T0);
     const readings = Array.from({ length: 700 }, (_, i) => ({
       sensorId: 'room',

@@ -6,6 +6,7 @@ import { initialPomodoro, type Pomodoro, press } from '../src/features/pomodoro/
 import { createPomodoroService } from '../src/features/pomodoro/pomodoro.service.js';
 import { createPomodoroStore } from '../src/features/pomodoro/pomodoro.store.js';
 import { createUserStore } from '../src/session/user.store.js';
+import { createSpaceStore } from '../src/space/space.store.js';
 import { storageBackends, useStorage } from './helpers.js';
 
 /** A pomodoro service on `db`, as one server process would run it. */
@@ -27,7 +28,7 @@ describe.each(storageBackends)('storage on $name', (backend) => {
   const T0 = 1_800_000_000_000;
 
   it('migrations are idempotent: reopening an existing database works and keeps its data', async () => {
-    await createUserStore(storage.db).ensureSpace('reopened', T0);
+    await createSpaceStore(storage.db).create('reopened', 'open', T0);
     await createUserStore(storage.db).create({ id: 'u-kept', space: 'reopened', name: 'Kept', createdAt: T0 });
     const again = await storage.reopen();
     try {
@@ -39,9 +40,9 @@ describe.each(storageBackends)('storage on $name', (backend) => {
 
   it('users: unique names per space regardless of case, same name allowed in another space', async () => {
     const users = createUserStore(storage.db);
-    await users.ensureSpace('alpha', T0);
-    await users.ensureSpace('alpha', T0 + 1);
-    await users.ensureSpace('beta', T0);
+    await createSpaceStore(storage.db).create('alpha', 'open', T0);
+    await createSpaceStore(storage.db).create('alpha', 'open', T0 + 1);
+    await createSpaceStore(storage.db).create('beta', 'open', T0);
     const ana = await users.create({ id: 'u-ana', space: 'alpha', name: 'Ana', createdAt: T0 });
     expect(ana?.name).toBe('Ana');
     expect(await users.create({ id: 'u-ana2', space: 'alpha', name: 'ANA', createdAt: T0 })).toBeNull();
@@ -53,13 +54,16 @@ describe.each(storageBackends)('storage on $name', (backend) => {
       name: 'Ana',
       createdAt: T0,
       sessionsValidAfter: 0,
+      role: 'member',
+      removedAt: null,
+      blocked: false,
     });
     expect(await users.findById('u-ana4')).toMatchObject({ space: 'beta' });
     expect(await users.findById('nobody')).toBeNull();
   });
 
   it('pomodoro: round-trips every field, including large epoch deadlines', async () => {
-    await createUserStore(storage.db).ensureSpace('round', T0);
+    await createSpaceStore(storage.db).create('round', 'open', T0);
     const store = createPomodoroStore(storage.db, () => T0);
     const start = initialPomodoro('round', DEFAULT_POMODORO_SETTINGS);
     await store.insertIfAbsent(start);
@@ -74,7 +78,7 @@ describe.each(storageBackends)('storage on $name', (backend) => {
   });
 
   it('pomodoro: a write against a stale version is refused', async () => {
-    await createUserStore(storage.db).ensureSpace('stale', T0);
+    await createSpaceStore(storage.db).create('stale', 'open', T0);
     const store = createPomodoroStore(storage.db, () => T0);
     const start = initialPomodoro('stale', DEFAULT_POMODORO_SETTINGS);
     await store.insertIfAbsent(start);
@@ -84,7 +88,7 @@ describe.each(storageBackends)('storage on $name', (backend) => {
   });
 
   it('concurrent presses from two services on one database make one transition', async () => {
-    await createUserStore(storage.db).ensureSpace('race', T0);
+    await createSpaceStore(storage.db).create('race', 'open', T0);
     const changes: number[] = [];
     const make = () => serviceOn(storage.db, DEFAULT_POMODORO_SETTINGS, (p) => changes.push(p.version));
     const [a, b] = [make(), make()];
@@ -101,7 +105,7 @@ describe.each(storageBackends)('storage on $name', (backend) => {
   });
 
   it('a deadline armed in two services is applied exactly once', async () => {
-    await createUserStore(storage.db).ensureSpace('once', T0);
+    await createSpaceStore(storage.db).create('once', 'open', T0);
     const applied: number[] = [];
     const make = () =>
       serviceOn(storage.db, { ...DEFAULT_POMODORO_SETTINGS, workSeconds: 1 }, (p) => {

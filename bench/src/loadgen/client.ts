@@ -36,7 +36,7 @@ export async function joinHuddle(url: string, name: string): Promise<SessionGran
       const res = await fetch(`${url}/api/sessions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ space: BENCH_SPACE, name }),
+        body: JSON.stringify({ space: BENCH_SPACE, name, create: { visibility: 'open' } }),
       });
       if (res.status !== 201) throw new Error(`join as ${name}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as SessionGrant;

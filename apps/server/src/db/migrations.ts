@@ -260,7 +260,13 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  await migrateTo(db, null);
+}
+
+/** Migrates up to and including `name` (null: the latest); tests use it to build a database from before a migration. */
+export async function migrateTo(db: Kysely<unknown>, name: string | null): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await (name === null ? migrator.migrateToLatest() : migrator.migrateTo(name));
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error });

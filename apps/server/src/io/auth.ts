@@ -1,5 +1,6 @@
 import { type HandshakeErrorData, handshakeAuthSchema, PROTOCOL_VERSION } from '@huddle/protocol';
 import type { Logger } from 'pino';
+import { deviceLabel } from '../session/secret-code.js';
 import type { SessionService } from '../session/session.service.js';
 import { clientIp } from './client-ip.js';
 import type { HuddleServer } from './types.js';
@@ -26,8 +27,12 @@ export function useSessionAuth(io: HuddleServer, sessions: SessionService, logge
     }
     const started = performance.now();
     try {
-      const session = await sessions.authenticate(auth.data.token);
+      const session = await sessions.authenticate(auth.data.token, deviceLabel(socket.handshake.headers['user-agent']));
       const ms = Math.round(performance.now() - started);
+      if (session === 'removed') {
+        logger.debug({ ms }, 'handshake refused: removed from the space');
+        return next(refusal({ code: 'REMOVED', message: 'You were removed from this space' }));
+      }
       if (!session) {
         logger.debug({ ms }, 'handshake refused: session not valid');
         return next(refusal({ code: 'UNAUTHORIZED', message: 'Your session is not valid; join again' }));
@@ -35,6 +40,8 @@ export function useSessionAuth(io: HuddleServer, sessions: SessionService, logge
       logger.debug({ user: session.user.id, space: session.space, ms }, 'handshake authenticated');
       socket.data.user = session.user;
       socket.data.space = session.space;
+      socket.data.role = session.role;
+      socket.data.deviceId = session.deviceId;
       next();
     } catch (err) {
       logger.error({ err, ms: Math.round(performance.now() - started) }, 'handshake authentication failed');

@@ -7,6 +7,7 @@ import {
   fail,
   isCommandName,
   ok,
+  type Permission,
 } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import { isStorageUnavailable } from '../db/storage-errors.js';
@@ -16,6 +17,13 @@ import type { Metrics } from '../metrics.js';
 import { clientIp } from './client-ip.js';
 import type { CommandLimit } from './command-limits.js';
 import type { CommandHandler, CommandHandlers, HuddleSocket } from './types.js';
+
+const FORBIDDEN_MESSAGES: Record<Permission, string> = {
+  member: 'Only members of this space can do that',
+  settings: 'An admin locked these settings: ask one of them',
+  admin: 'Only admins of this space can do that',
+  owner: 'Only the owner of this space can do that',
+};
 
 type AckFn = (result: Ack<unknown>) => void;
 type LooseSocket = {
@@ -44,9 +52,13 @@ export function composeCommands(features: readonly Pick<Feature, 'name' | 'comma
   return handlers as CommandHandlers;
 }
 
+/** Whether the member behind a socket may send a command that needs `permission` (their role, the space's lock). */
+export type CommandAuthorize = (socket: HuddleSocket, permission: Permission) => Promise<boolean>;
+
 /**
  * Binds every command handler of the app to a socket (once: unknown events are answered here too):
- * rate limit → parse → handler → ack. Arguments come from the network, so nothing about them is
+ * rate limit → permission → parse → handler → ack. The permission is the protocol's, declared beside
+ * the command; no handler runs for a role that may not send it. Arguments come from the network, so nothing about them is
  * trusted: a payload that fails its schema, a missing or non-function ack, an unknown event or a
  * thrown error all end in an error ack (when there is an ack) and never in a crash. Storage that is
  * away answers UNAVAILABLE (retry later), not INTERNAL.
@@ -54,10 +66,14 @@ export function composeCommands(features: readonly Pick<Feature, 'name' | 'comma
 export function bindCommands(
   socket: HuddleSocket,
   handlers: CommandHandlers,
-  logger: Logger,
-  metrics?: Pick<Metrics, 'eventsReceived' | 'commandDuration'>,
-  limit?: CommandLimit,
+  deps: {
+    logger: Logger;
+    metrics?: Pick<Metrics, 'eventsReceived' | 'commandDuration'>;
+    limit?: CommandLimit;
+    authorize: CommandAuthorize;
+  },
 ): void {
+  const { logger, metrics, limit, authorize } = deps;
   const loose = socket as unknown as LooseSocket;
   const ip = clientIp(socket.request);
 
@@ -99,9 +115,11 @@ export function bindCommands(
       const refusal = rateLimited(`${who} sending ${allowed.commandClass} commands too fast`, allowed.retryAfterMs);
       return { ok: false, error: refusal.toBody() };
     }
-    const parsed = commands[name].payload.safeParse(payload);
-    if (!parsed.success) return { ok: false, error: badRequestFrom(parsed.error).toBody() };
     try {
+      const { permission } = commands[name];
+      if (!(await authorize(socket, permission))) return fail(ErrorCode.Forbidden, FORBIDDEN_MESSAGES[permission]);
+      const parsed = commands[name].payload.safeParse(payload);
+      if (!parsed.success) return { ok: false, error: badRequestFrom(parsed.error).toBody() };
       return ok(await handler(socket, parsed.data as never));
     } catch (err) {
       if (err instanceof AppError) return { ok: false, error: err.toBody() };

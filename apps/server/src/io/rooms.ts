@@ -7,3 +7,8 @@ export function spaceRoom(space: string): `space:${string}` {
 export function userRoom(userId: string): `user:${string}` {
   return `user:${userId}`;
 }
+
+/** Socket.IO room holding every tab of one signed-in device (browser). */
+export function deviceRoom(deviceId: string): `device:${string}` {
+  return `device:${deviceId}`;
+}

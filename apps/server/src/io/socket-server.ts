@@ -9,9 +9,9 @@ import type { Metrics } from '../metrics.js';
 import type { SessionService } from '../session/session.service.js';
 import { createConnectionCap, useSessionAuth } from './auth.js';
 import type { CommandLimit } from './command-limits.js';
-import { bindCommands } from './command-registry.js';
+import { bindCommands, type CommandAuthorize } from './command-registry.js';
 import { createOriginCheck } from './origin.js';
-import { spaceRoom, userRoom } from './rooms.js';
+import { deviceRoom, spaceRoom, userRoom } from './rooms.js';
 import type { CommandHandlers, HuddleServer, HuddleSocket } from './types.js';
 
 /** Socket.IO payloads above this are refused (the connection is closed): commands are small. */
@@ -38,6 +38,8 @@ export interface ConnectionDeps {
   commands: CommandHandlers;
   sessions: SessionService;
   commandLimit: CommandLimit;
+  /** Whether a socket's member may send a command needing `permission`. */
+  authorize: CommandAuthorize;
   logger: Logger;
   metrics: Metrics;
 }
@@ -61,11 +63,15 @@ export function acceptConnections(io: HuddleServer, deps: ConnectionDeps): { set
       logger.debug({ socket: socket.id, user: socket.data.user.id, reason }, 'disconnected');
     });
     socket.onAnyOutgoing(metrics.countEmitted);
-    bindCommands(socket, commands, logger, metrics, deps.commandLimit);
+    bindCommands(socket, commands, { logger, metrics, limit: deps.commandLimit, authorize: deps.authorize });
     setups.run(async () => {
       let step = 'rooms';
       try {
-        await socket.join([spaceRoom(socket.data.space), userRoom(socket.data.user.id)]);
+        await socket.join([
+          spaceRoom(socket.data.space),
+          userRoom(socket.data.user.id),
+          deviceRoom(socket.data.deviceId),
+        ]);
         for (const feature of features) {
           step = feature.name;
           await feature.onConnection?.(socket);

@@ -7,9 +7,16 @@ export interface SessionClaims {
   space: string;
   /** Issued at, epoch ms. */
   iat: number;
+  /** The signed-in device (browser); absent in tokens issued before devices were tracked. */
+  did?: string;
 }
 
-const claimsSchema = z.strictObject({ uid: z.string().min(1).max(64), space: z.string().max(40), iat: z.number() });
+const claimsSchema = z.strictObject({
+  uid: z.string().min(1).max(64),
+  space: z.string().max(40),
+  iat: z.number(),
+  did: z.string().min(1).max(64).optional(),
+});
 const PREFIX = 'v1';
 
 /** Signed, stateless session tokens: `v1.<claims>.<hmac>` (HMAC-SHA256, base64url). */

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, type PublicUser, type SessionGrant } from '@huddle/protocol';
+import { ErrorCode, type PublicUser, type Role, type SessionGrant, type Visibility } from '@huddle/protocol';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import type { SpaceStore } from '../space/space.store.js';
+import { inviteUnusable } from '../space/space.store.js';
+import { hashSecretCode } from './secret-code.js';
 import type { TokenSigner } from './session-token.js';
 import type { UserRecord, UserStore } from './user.store.js';
 
@@ -11,72 +14,182 @@ export interface Actor {
   space: string;
 }
 
+/** An actor as the handshake and HTTP routes see it: with their role and the device they signed in on. */
+export interface Session extends Actor {
+  role: Role;
+  deviceId: string;
+}
+
+export interface JoinRequest {
+  space: string;
+  name: string;
+  /** A session token the browser already holds for this space. */
+  token?: string | undefined;
+  invite?: string | undefined;
+  create?: { visibility: Visibility } | undefined;
+  /** What the devices list will call this browser. */
+  deviceLabel: string;
+}
+
+// One answer for "private" and "no such space": a stranger learns nothing from the difference.
+const PRIVATE_MESSAGE = 'This space is private — ask a member for an invite';
+const spacePrivate = () => new AppError(ErrorCode.SpacePrivate, PRIVATE_MESSAGE);
+const inviteExpired = () =>
+  new AppError(ErrorCode.InviteExpired, 'This invite has expired or was revoked — ask for a new one');
+const nameTaken = () => new AppError(ErrorCode.NameTaken, 'That name is taken in this space', 'name');
+
 export function createSessionService(deps: {
   users: UserStore;
+  spaces: SpaceStore;
   signer: TokenSigner;
   clock: Clock;
   /** A token is accepted until this long after it was issued. */
   ttlMs: number;
 }) {
-  const { users, signer, clock, ttlMs } = deps;
+  const { users, spaces, signer, clock, ttlMs } = deps;
 
-  const grant = (user: PublicUser, space: string): SessionGrant => ({
-    token: signer.sign({ uid: user.id, space, iat: clock.now() }),
+  const grant = (user: PublicUser, space: string, deviceId: string): SessionGrant => ({
+    token: signer.sign({ uid: user.id, space, iat: clock.now(), did: deviceId }),
     user,
     space,
   });
 
-  /** The user a token stands for: genuine, for that user's space, not expired and not revoked. */
-  async function holder(token: unknown): Promise<UserRecord | null> {
+  async function newDevice(user: UserRecord, label: string): Promise<SessionGrant> {
+    const now = clock.now();
+    const id = randomUUID();
+    await users.addDevice({ id, userId: user.id, label, createdAt: now, lastSeenAt: now });
+    return grant({ id: user.id, name: user.name }, user.space, id);
+  }
+
+  /** A genuine, unexpired token's member and device; null when revoked, removed or signed out. */
+  async function holder(token: unknown): Promise<{ user: UserRecord; deviceId: string | null } | 'removed' | null> {
     const claims = signer.verify(token);
     if (!claims) return null;
     if (claims.iat + ttlMs <= clock.now()) return null;
     const user = await users.findById(claims.uid);
-    if (!user || user.space !== claims.space || claims.iat < user.sessionsValidAfter) return null;
-    return user;
+    if (!user || user.space !== claims.space) return null;
+    if (user.removedAt !== null) return 'removed';
+    if (claims.iat < user.sessionsValidAfter) return null;
+    if (claims.did === undefined) return { user, deviceId: null };
+    const device = await users.findDevice(claims.did);
+    if (!device || device.userId !== user.id || device.revokedAt !== null) return null;
+    return { user, deviceId: device.id };
+  }
+
+  /** Whether a token (however old) was once a session of someone removed from `space` for good. */
+  async function fromBlockedMember(token: string | undefined, space: string): Promise<boolean> {
+    const claims = signer.verify(token);
+    if (!claims || claims.space !== space) return false;
+    const user = await users.findById(claims.uid);
+    return user !== null && user.space === space && user.blocked;
   }
 
   return {
     /**
-     * Joins `space` as `name`. A name belongs to whoever took it first in that space; the holder of
-     * that user's token may take it again (another device, cleared storage with the token kept).
+     * Joins `space` as `name`, creating the space first when asked (its creator owns it). An open space
+     * admits anyone; a private one needs a usable invite, whose use is taken only when the join succeeds.
+     * A name belongs to the member who holds it; the holder of that member's token may take it again.
      */
-    async join(space: string, name: string, presentedToken: string | undefined): Promise<SessionGrant> {
+    async join(request: JoinRequest): Promise<SessionGrant> {
+      const { space, name, token, invite, create, deviceLabel } = request;
       const now = clock.now();
-      await users.ensureSpace(space, now);
+      if (create && (await spaces.create(space, create.visibility, now))) {
+        const owner = await users.create({ id: randomUUID(), space, name, createdAt: now, role: 'owner' });
+        if (!owner) throw nameTaken();
+        return newDevice(owner, deviceLabel);
+      }
+      const settings = await spaces.settings(space);
+      if (!settings) throw spacePrivate();
+      if (await fromBlockedMember(token, space)) {
+        throw new AppError(ErrorCode.Removed, 'You were removed from this space');
+      }
       const existing = await users.findByName(space, name);
       if (existing) {
-        if ((await holder(presentedToken))?.id === existing.id) {
-          return grant({ id: existing.id, name: existing.name }, space);
+        const held = await holder(token);
+        if (held !== null && held !== 'removed' && held.user.id === existing.id) {
+          return held.deviceId === null
+            ? newDevice(existing, deviceLabel)
+            : grant({ id: existing.id, name: existing.name }, space, held.deviceId);
         }
-        throw new AppError(ErrorCode.NameTaken, 'That name is taken in this space', 'name');
       }
-      const created = await users.create({ id: randomUUID(), space, name, createdAt: now });
-      if (!created) throw new AppError(ErrorCode.NameTaken, 'That name is taken in this space', 'name');
-      return grant({ id: created.id, name: created.name }, space);
+      const inviteHash = invite === undefined ? null : hashSecretCode(invite);
+      if (settings.visibility === 'private') {
+        if (inviteHash === null) {
+          if (create) throw new AppError(ErrorCode.SpaceExists, 'That space name is taken: choose another', 'space');
+          throw spacePrivate();
+        }
+        const found = await spaces.inviteByHash(inviteHash);
+        if (!found || found.space !== space) throw spacePrivate();
+        if (inviteUnusable(found, now)) throw inviteExpired();
+      }
+      if (existing) throw nameTaken();
+      const usesInvite = settings.visibility === 'private' && inviteHash !== null;
+      if (usesInvite && !(await spaces.useInvite(space, inviteHash, now))) throw inviteExpired();
+      const created = await users.create({ id: randomUUID(), space, name, createdAt: now, role: 'member' });
+      if (!created) {
+        if (usesInvite) await spaces.returnInvite(inviteHash);
+        throw nameTaken();
+      }
+      return newDevice(created, deviceLabel);
     },
 
-    /** The actor a token stands for, or null when it is forged, expired, revoked or its user is gone. */
-    async authenticate(token: unknown): Promise<Actor | null> {
-      const user = await holder(token);
-      return user ? { user: { id: user.id, name: user.name }, space: user.space } : null;
+    /** How a browser may join: open, or by the invite it carries. Throws what `join` would. */
+    async access(space: string, invite: string | undefined): Promise<'open' | 'invite'> {
+      const settings = await spaces.settings(space);
+      if (!settings) throw spacePrivate();
+      if (settings.visibility === 'open') return 'open';
+      if (invite === undefined) throw spacePrivate();
+      const found = await spaces.inviteByHash(hashSecretCode(invite));
+      if (!found || found.space !== space) throw spacePrivate();
+      if (inviteUnusable(found, clock.now())) throw inviteExpired();
+      return 'invite';
     },
 
-    /** A fresh token for a session that just proved itself (sliding expiry). */
-    renew(actor: Actor): string {
-      return grant(actor.user, actor.space).token;
+    /** Signs a new browser in as the member who made a "link another device" code; the code works once. */
+    async link(space: string, code: string, deviceLabel: string): Promise<SessionGrant> {
+      const userId = await spaces.useDeviceLink(hashSecretCode(code), clock.now());
+      const user = userId === null ? null : await users.findById(userId);
+      if (!user || user.space !== space || user.removedAt !== null) {
+        throw new AppError(ErrorCode.InviteExpired, 'This sign-in link has expired or was used — make a new one');
+      }
+      return newDevice(user, deviceLabel);
     },
 
     /**
-     * Signs the token's user out everywhere else: every token issued before now stops working (open
-     * connections are the caller's to close) and the caller gets a fresh grant. Null for a bad token.
+     * The session a token stands for, `removed` for a member who was removed, or null when it is forged,
+     * expired, revoked or signed out. A token from before devices were tracked gets a device now.
+     */
+    async authenticate(token: unknown, deviceLabel = 'A browser'): Promise<Session | 'removed' | null> {
+      const held = await holder(token);
+      if (held === null || held === 'removed') return held;
+      const { user } = held;
+      let deviceId = held.deviceId;
+      const now = clock.now();
+      if (deviceId === null) {
+        deviceId = randomUUID();
+        await users.addDevice({ id: deviceId, userId: user.id, label: deviceLabel, createdAt: now, lastSeenAt: now });
+      } else {
+        await users.touchDevice(deviceId, now);
+      }
+      return { user: { id: user.id, name: user.name }, space: user.space, role: user.role, deviceId };
+    },
+
+    /** A fresh token for a session that just proved itself (sliding expiry). */
+    renew(session: Pick<Session, 'user' | 'space' | 'deviceId'>): string {
+      return grant(session.user, session.space, session.deviceId).token;
+    },
+
+    /**
+     * Signs the token's user out everywhere else: every other device and every token issued before now
+     * stop working (open connections are the caller's to close); the caller gets a fresh grant.
      */
     async revokeOthers(token: unknown): Promise<SessionGrant | null> {
-      const user = await holder(token);
-      if (!user) return null;
+      const session = await this.authenticate(token);
+      if (session === null || session === 'removed') return null;
       const now = clock.now();
-      await users.revokeSessions(user.id, now);
-      return grant({ id: user.id, name: user.name }, user.space);
+      await users.revokeOtherDevices(session.user.id, session.deviceId, now);
+      await users.revokeSessions(session.user.id, now);
+      return grant(session.user, session.space, session.deviceId);
     },
   };
 }

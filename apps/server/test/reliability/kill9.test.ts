@@ -102,7 +102,7 @@ async function signIn(url: string, space: string, name: string, ip: string): Pro
   const res = await fetch(`${url}/api/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-    body: JSON.stringify({ space, name }),
+    body: JSON.stringify({ space, name, create: { visibility: 'open' } }),
   });
   expect(res.status).toBe(201);
   return (await res.json()) as SessionGrant;

@@ -216,7 +216,7 @@ const joinCall = (baseUrl: string, space: string, name: string) =>
   httpCall(`${baseUrl}/api/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ space, name }),
+    body: JSON.stringify({ space, name, create: { visibility: 'open' } }),
   });
 
 /** What a new tab receives while the server sets its connection up. */

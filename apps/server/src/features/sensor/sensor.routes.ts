@@ -55,7 +55,8 @@ export function sensorRoutes(sensors: SensorService, sessions: SessionService): 
   router.get('/spaces/:space/sensors/:sensorId/readings.csv', async (req, res) => {
     const { space, sensorId } = params(req);
     const actor = await sessions.authenticate(bearer(req));
-    if (!actor || actor.space !== space) throw unauthorized('Join the space to export its readings');
+    if (!actor || actor === 'removed' || actor.space !== space)
+      throw unauthorized('Join the space to export its readings');
     const { range } = parseOrThrow(sensorExportQuerySchema, req.query);
     res.status(200);
     res.type('text/csv; charset=utf-8');

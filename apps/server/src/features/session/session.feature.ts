@@ -9,16 +9,22 @@ import { sessionRoutes } from './session.routes.js';
  * Joining a space and signing out other devices over HTTP, and the welcome each socket gets first.
  * Identity itself (tokens, users, the handshake check) is the app's core: see `src/session/`.
  */
-export function sessionFeature({ clock, io, sessions, limitPerAddress }: FeatureContext): Feature {
-  const revoked = (userId: string) => io.in(userRoom(userId)).disconnectSockets(true);
-  const limits = Router().post(
-    ['/sessions', '/sessions/revoke'],
-    limitPerAddress('http-sessions', HTTP_RATES.sessions, 'sign-ins'),
-  );
+export function sessionFeature({ clock, io, sessions, membership, limitPerAddress, logger }: FeatureContext): Feature {
+  const signIns = limitPerAddress('http-sessions', HTTP_RATES.sessions, 'sign-ins');
+  const limits = Router()
+    .post(['/sessions', '/sessions/link', '/sessions/revoke'], signIns)
+    // Probing which spaces exist costs a sign-in's allowance too.
+    .get('/spaces/:space/access', signIns);
+  const routes = sessionRoutes(sessions, {
+    joined: (grant) => {
+      membership.membersChanged(grant.space, null).catch((err) => logger.warn({ err }, 'members not announced'));
+    },
+    revoked: (userId) => io.in(userRoom(userId)).disconnectSockets(true),
+  });
 
   return {
     name: 'session',
-    http: { routes: sessionRoutes(sessions, revoked), bodies: 'json', limits },
+    http: { routes, bodies: 'json', limits },
     onConnection(socket) {
       const { user, space } = socket.data;
       socket.emit(ServerEvent.Welcome, {
@@ -26,7 +32,7 @@ export function sessionFeature({ clock, io, sessions, limitPerAddress }: Feature
         space,
         protocolVersion: PROTOCOL_VERSION,
         serverTime: clock.now(),
-        token: sessions.renew({ user, space }),
+        token: sessions.renew(socket.data),
       });
     },
   };

@@ -13,18 +13,6 @@ export function unfinishedFeature(): Feature {
   const commands: CommandHandlers = {
     'sensor:delete': notYet,
     'space:delete': notYet,
-    'space:members': notYet,
-    'space:settings': notYet,
-    'space:create-invite': notYet,
-    'space:invites': notYet,
-    'space:revoke-invite': notYet,
-    'space:set-role': notYet,
-    'space:remove-member': notYet,
-    'space:leave': notYet,
-    'session:rename': notYet,
-    'session:devices': notYet,
-    'session:sign-out': notYet,
-    'session:link-device': notYet,
   };
   return { name: 'unfinished', commands };
 }
