@@ -16,6 +16,7 @@ import { sessionFeature } from './features/session/session.feature.js';
 import { spaceFeature } from './features/space/space.feature.js';
 import { unfinishedFeature } from './features/unfinished/unfinished.feature.js';
 import { createAddressLimits } from './http/rate-limit.js';
+import { createRequireSession } from './http/session-auth.js';
 import { serveWeb } from './http/web-app.js';
 import { createCommandLimit } from './io/command-limits.js';
 import { composeCommands } from './io/command-registry.js';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): App {
     if (cluster.clustered) io.serverSideEmit(event, ...args);
   };
   const membership = createMembership({ io, users, spaces, toOtherNodes });
+  const requireSession = createRequireSession(sessions, membership);
   const presenceAnnouncer = createPresenceAnnouncer(io, clock);
   const features = FEATURES.map((feature) =>
     feature({
@@ -93,6 +95,7 @@ export function createApp(deps: AppDeps): App {
       users,
       spaces,
       membership,
+      requireSession,
       sessions,
       presence: cluster.presence,
       announcePresence: presenceAnnouncer.announce,

@@ -1,15 +1,21 @@
-import type { InterServerEvents } from '@huddle/protocol';
+import type { InterServerEvents, SpaceSettings } from '@huddle/protocol';
 import type { Router } from 'express';
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
+import type { Database } from './db/schema.js';
 import type { AddressLimits } from './http/rate-limit.js';
+import type { RequireSession } from './http/session-auth.js';
 import type { CommandHandlers, HuddleServer, HuddleSocket } from './io/types.js';
 import type { RateLimiters } from './lib/token-bucket.js';
 import type { AnnouncePresence, Presence } from './presence/presence.js';
 import type { SessionService } from './session/session.service.js';
 import type { UserStore } from './session/user.store.js';
+import type { Membership } from './space/membership.js';
+import type { SpaceStore } from './space/space.store.js';
+import type { SpaceData } from './space/space-data.js';
 
 /** The shared infrastructure a feature is built on; the host makes one for the app and hands it to every feature. */
 export interface FeatureContext {
@@ -30,6 +36,43 @@ export interface FeatureContext {
   announcePresence: AnnouncePresence;
   sessions: SessionService;
   users: UserStore;
+  spaces: SpaceStore;
+  /** The HTTP check of a session route: token of the route's space, role permits the route's permission. */
+  requireSession: RequireSession;
+  /** Roles and settings as every node sees them; tells tabs and nodes when they change, ends sessions. */
+  membership: Membership;
+  /** Every feature's `data`, composed with the core tables': export, delete and retention of a whole space. */
+  spaceData: SpaceData;
+}
+
+/** One record of a space export, `type` first (`member`, `message`, `reading`…). Never a secret. */
+export interface ExportRecord {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** Rows a feature deletes once they are older than a space's retention setting. */
+export interface RetentionRule {
+  /** What it deletes, for logs: `sensor readings`. */
+  name: string;
+  /** The space setting that says how many days to keep; a space whose setting is null keeps everything. */
+  keepDays: keyof Pick<SpaceSettings, 'readingRetentionDays' | 'messageRetentionDays'>;
+  /**
+   * Deletes up to `limit` rows of `space` from before `before` (epoch ms), oldest first, in one statement,
+   * and answers how many. Nodes run it at the same time: a row is deleted, and counted, by one of them only.
+   */
+  deleteBatch(space: string, before: number, limit: number): Promise<number>;
+}
+
+/** What a feature keeps of a space in its own tables: the host composes every feature's for the data lifecycle. */
+export interface FeatureData {
+  /** Its records of a space, read page by page (keyset), never the whole space in memory; no secrets. */
+  exportSpace?(space: string): AsyncIterable<ExportRecord>;
+  /** Deletes all its rows of a space inside the deletion's one transaction (the core tables go last). */
+  deleteSpace?(trx: Transaction<Database>, space: string): Promise<void>;
+  /** Drops what this node holds of a deleted space in memory (timers, pending broadcasts); runs on every node. */
+  forgetSpace?(space: string): void;
+  retention?: readonly RetentionRule[];
 }
 
 /** What a feature serves over HTTP; every router is mounted under `/api`. */
@@ -71,6 +114,8 @@ export interface Feature {
   stop?(): Promise<void> | void;
   /** Waits for work still running after sockets closed (e.g. announcing who left), before storage closes. */
   drain?(): Promise<void>;
+  /** Its tables' part in exporting, deleting and expiring a space's data. */
+  data?: FeatureData;
 }
 
 /** A feature module's export: builds the feature on the app's infrastructure. */

@@ -14,7 +14,7 @@ export function sensorFeature({
   logger,
   io,
   rateLimiters,
-  sessions,
+  requireSession,
   limitPerAddress,
 }: FeatureContext): Feature {
   const sensors = createSensorService({
@@ -37,7 +37,7 @@ export function sensorFeature({
       'sensor:rotate-token': (socket) => sensors.rotateToken(socket.data),
     },
     // Device ingest takes batches far larger than the default body limit.
-    http: { routes: sensorRoutes(sensors, sessions), bodies: 'own', limits },
+    http: { routes: sensorRoutes(sensors, requireSession), bodies: 'own', limits },
     async snapshot(socket) {
       socket.emit(ServerEvent.SensorBoard, await sensors.board(socket.data.space));
     },

@@ -10,7 +10,7 @@ import {
 import express, { type Request, Router } from 'express';
 import { AppError, parseOrThrow } from '../../errors.js';
 import { bearer } from '../../http/bearer.js';
-import type { SessionService } from '../../session/session.service.js';
+import type { RequireSession } from '../../http/session-auth.js';
 import type { SensorService } from './sensor.service.js';
 
 /** A batch of 10,000 readings is about 700 KB of JSON. */
@@ -24,9 +24,11 @@ const params = (req: Request) => parseOrThrow(sensorPathParamsSchema, req.params
 
 const unauthorized = (message: string) => new AppError(ErrorCode.Unauthorized, message);
 
+const CSV_ROUTE = 'GET /api/spaces/:space/sensors/:sensorId/readings.csv';
+
 const csvNumber = (n: number) => (Math.round(n * 100) / 100).toString();
 
-export function sensorRoutes(sensors: SensorService, sessions: SessionService): Router {
+export function sensorRoutes(sensors: SensorService, requireSession: RequireSession): Router {
   const router = Router();
 
   router.post(
@@ -52,11 +54,8 @@ export function sensorRoutes(sensors: SensorService, sessions: SessionService): 
     },
   );
 
-  router.get('/spaces/:space/sensors/:sensorId/readings.csv', async (req, res) => {
+  router.get('/spaces/:space/sensors/:sensorId/readings.csv', requireSession(CSV_ROUTE), async (req, res) => {
     const { space, sensorId } = params(req);
-    const actor = await sessions.authenticate(bearer(req));
-    if (!actor || actor === 'removed' || actor.space !== space)
-      throw unauthorized('Join the space to export its readings');
     const { range } = parseOrThrow(sensorExportQuerySchema, req.query);
     res.status(200);
     res.type('text/csv; charset=utf-8');
