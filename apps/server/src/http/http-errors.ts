@@ -4,17 +4,26 @@ import type { Logger } from 'pino';
 import { isStorageUnavailable } from '../db/storage-errors.js';
 import { AppError, retryAfterSeconds } from '../errors.js';
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
+// Every code has its status: a new code cannot ship as a silent 400.
+const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.BadRequest]: 400,
+  [ErrorCode.ProtocolMismatch]: 400,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.Forbidden]: 403,
+  [ErrorCode.SpacePrivate]: 403,
+  [ErrorCode.InviteExpired]: 403,
+  [ErrorCode.Removed]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.NameTaken]: 409,
+  [ErrorCode.SpaceExists]: 409,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.InvalidTransition]: 409,
+  [ErrorCode.InsufficientFunds]: 409,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.Internal]: 500,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.Timeout]: 504,
 };
 
 /** Anything no route answered (a POST to /healthz, any path when no web build is served): a JSON 404. */
@@ -35,7 +44,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let status: number;
     let body: AppErrorBody;
     if (err instanceof AppError) {
-      status = STATUS[err.code] ?? 400;
+      status = STATUS[err.code];
       body = err.toBody();
       if (body.retryAfterMs !== undefined) res.set('Retry-After', String(retryAfterSeconds(body.retryAfterMs)));
     } else if (isStorageUnavailable(err)) {

@@ -11,7 +11,6 @@ const notYet = () => {
 
 export function unfinishedFeature(): Feature {
   const commands: CommandHandlers = {
-    'sensor:delete': notYet,
     'space:delete': notYet,
   };
   return { name: 'unfinished', commands };
