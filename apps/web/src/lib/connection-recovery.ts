@@ -1,6 +1,7 @@
 import type { HandshakeErrorData } from '@huddle/protocol';
 import { useConnectionStore } from '../stores/connection-store';
 import { useSessionStore } from '../stores/session-store';
+import { endOpenSession } from './session-end';
 import { connectSocket, socket, socketToken } from './socket';
 import { currentSpace } from './space-epoch';
 
@@ -46,9 +47,13 @@ export function recoverFromRefusal(error: Error): void {
   const data = (error as Error & { data?: Partial<HandshakeErrorData> }).data;
   const space = currentSpace();
   const held = heldGrant();
-  if (data?.code === 'UNAUTHORIZED' && held && held.token !== socketToken()) {
+  const refusedSession = data?.code === 'UNAUTHORIZED' || data?.code === 'REMOVED';
+  if (refusedSession && held && held.token !== socketToken()) {
     // Another tab renewed or replaced the session meanwhile: connect with the one held now.
     connectSocket(held.token);
+  } else if (data?.code === 'REMOVED') {
+    // Removed from the space (while this tab was away, or on another node): the space's page says so.
+    endOpenSession('removed');
   } else if (data?.code === 'UNAUTHORIZED' && space !== null) {
     useSessionStore.getState().forgetGrant(space, 'Your session for this space has ended. Join again to continue.');
     setPhase('idle');

@@ -1,4 +1,4 @@
-import type { ServerEvent, ServerToClientEvents, Welcome } from '@huddle/protocol';
+import type { ServerEvent, ServerToClientEvents, SessionGrant, Welcome } from '@huddle/protocol';
 import type { ComponentType } from 'react';
 
 /** The server events a feature may handle: every one but the welcome, which the connection itself takes. */
@@ -12,12 +12,28 @@ export interface SpaceStore {
 /** Handlers by server event name, each typed by the protocol's payload for that event. */
 export type FeatureEventHandlers = { [E in FeatureEventName]?: ServerToClientEvents[E] };
 
+/** A feature's panel in the space: its entry in the navigation, the panel itself, and a badge. */
+interface FeaturePanel {
+  /** Its entry in the space's navigation. */
+  nav: { title: string };
+  /** A count to show beside the nav entry (e.g. unread messages); null or 0 shows none. */
+  useBadge?: () => number | null;
+  Panel: ComponentType;
+}
+
+/** A feature that shows no panel (the space itself: members, settings, the header's menus). */
+interface NoFeaturePanel {
+  nav?: never;
+  useBadge?: never;
+  Panel?: never;
+}
+
 /**
  * What a feature contributes to the web app. The feature declares it once (`features/<f>/<f>.feature.ts`);
  * the app composes the list (`app/features.ts`); the socket bridge and the space view only walk it,
  * so neither names a feature's internals.
  */
-export interface WebFeature {
+export type WebFeature = {
   /** Unique and stable: names the panel's CSS modifier and element ids. */
   id: string;
   /**
@@ -33,11 +49,13 @@ export interface WebFeature {
   onLeave: () => void;
   /** The stores holding what the feature knows of the open space, all emptied by `onLeave`. */
   stores: readonly SpaceStore[];
-  /** Its entry in the space's navigation. */
-  nav: { title: string };
-  /** A count to show beside the nav entry (e.g. unread messages); null or 0 shows none. */
-  useBadge?: () => number | null;
-  Panel: ComponentType;
+  /** Controls in the space's header bar, given the session this browser holds for the space. */
+  Header?: ComponentType<{ grant: SessionGrant }>;
+} & (FeaturePanel | NoFeaturePanel);
+
+/** Whether a feature shows a panel in the space. */
+export function hasPanel(feature: WebFeature): feature is WebFeature & FeaturePanel {
+  return feature.Panel !== undefined;
 }
 
 /** Checks the list the app composes: one owner per id and per event, so no two features fight over one. */

@@ -1,6 +1,16 @@
-import type { PublicUser, SessionGrant } from '@huddle/protocol';
+import type { PublicUser, SessionEndReason, SessionGrant } from '@huddle/protocol';
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
+
+/** How the session of a space ended, when the page shows that instead of a join form. */
+export interface EndedSession {
+  reason: Extract<SessionEndReason, 'removed' | 'space-deleted'>;
+  /**
+   * For `removed`: the token this browser held, sent with the next join so the server can refuse
+   * someone it blocked (and a removal stays on screen after a reload).
+   */
+  token?: string;
+}
 
 interface SessionState {
   /** The session held for each space the browser joined, keyed by space slug. Persisted. */
@@ -9,12 +19,22 @@ interface SessionState {
   lastName: string;
   /** Why the session of a space was dropped, shown above its join form. */
   notices: Record<string, string>;
+  /** Spaces whose session ended in a way the space's page shows in place of the join form. Removals persisted. */
+  ended: Record<string, EndedSession>;
   saveGrant: (grant: SessionGrant) => void;
   updateUser: (space: string, user: PublicUser) => void;
   /** Keeps a renewed token of the same session in place of the old one. */
   renewToken: (space: string, token: string) => void;
   forgetGrant: (space: string, notice: string) => void;
+  /** The server ended this browser's session of a space: forget it, and remember why. */
+  endSession: (space: string, reason: SessionEndReason) => void;
 }
+
+/** What the page says when a session ended for a reason that leads back to the join form. */
+export const SESSION_END_NOTICES: Readonly<Record<Exclude<SessionEndReason, EndedSession['reason']>, string>> = {
+  'signed-out': 'You were signed out of this space on this device.',
+  left: 'You left this space.',
+};
 
 export const useSessionStore = create<SessionState>()(
   persist(
@@ -22,11 +42,13 @@ export const useSessionStore = create<SessionState>()(
       grants: {},
       lastName: '',
       notices: {},
+      ended: {},
       saveGrant: (grant) =>
         set((state) => ({
           grants: { ...state.grants, [grant.space]: grant },
           lastName: grant.user.name,
           notices: without(state.notices, grant.space),
+          ended: without(state.ended, grant.space),
         })),
       updateUser: (space, user) =>
         set((state) => {
@@ -42,17 +64,38 @@ export const useSessionStore = create<SessionState>()(
         }),
       forgetGrant: (space, notice) =>
         set((state) => ({ grants: without(state.grants, space), notices: { ...state.notices, [space]: notice } })),
+      endSession: (space, reason) =>
+        set((state) => {
+          const grants = without(state.grants, space);
+          if (reason === 'signed-out' || reason === 'left') {
+            return {
+              grants,
+              notices: { ...state.notices, [space]: SESSION_END_NOTICES[reason] },
+              ended: without(state.ended, space),
+            };
+          }
+          // A second tab told the same thing has no grant left: keep the token the first one saved.
+          const token = state.grants[space]?.token ?? state.ended[space]?.token;
+          const ended: EndedSession = reason === 'removed' && token !== undefined ? { reason, token } : { reason };
+          return { grants, notices: without(state.notices, space), ended: { ...state.ended, [space]: ended } };
+        }),
     }),
     {
       name: 'huddle:session',
       version: 1,
       storage: createJSONStorage(() => localStorage),
-      partialize: ({ grants, lastName }) => ({ grants, lastName }),
+      partialize: ({ grants, lastName, ended }) => ({ grants, lastName, ended: removalsOnly(ended) }),
     },
   ),
 );
 
+/** A deleted space's name is free again: after a reload its page is the one of any unknown space. */
+function removalsOnly(ended: Record<string, EndedSession>): Record<string, EndedSession> {
+  return Object.fromEntries(Object.entries(ended).filter(([, end]) => end.reason === 'removed'));
+}
+
 function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  if (!(key in record)) return record;
   const { [key]: _removed, ...rest } = record;
   return rest;
 }

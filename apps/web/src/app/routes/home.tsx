@@ -10,8 +10,8 @@ export function HomeRoute() {
     <CenteredPage>
       <h1 className="card__title">Start a huddle</h1>
       <p className="card__lead">
-        One room for your team: a shared pomodoro everyone can press, live for everyone. Pick a name and a space, then
-        share the link.
+        One room for your team: a shared pomodoro, chat and sensor board, live for everyone. Name your space, then
+        invite your team. Got an invite link? Open it to join.
       </p>
       <JoinForm onJoined={(grant) => navigate(`/s/${grant.space}`)} />
     </CenteredPage>

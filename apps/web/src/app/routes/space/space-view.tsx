@@ -3,11 +3,13 @@ import { useEffect } from 'react';
 import { ConnectionStatus } from '../../../components/connection-status';
 import { AppHeader } from '../../../components/layout/app-header';
 import { PanelErrorBoundary } from '../../../components/panel-error-boundary';
-import { SignOutOthers } from '../../../features/session/components/sign-out-others';
+import { hasPanel } from '../../../lib/feature';
 import { useConnectionStore } from '../../../stores/connection-store';
 import { useSessionStore } from '../../../stores/session-store';
 import { FEATURES } from '../../features';
 import { closeSpaceConnection, openSpaceConnection } from '../../socket-bridge';
+
+const PANELS = FEATURES.filter(hasPanel);
 
 export function SpaceView({ grant }: { grant: SessionGrant }) {
   const { space } = grant;
@@ -30,15 +32,8 @@ export function SpaceView({ grant }: { grant: SessionGrant }) {
           <span data-testid="space-name">{space}</span>
         </p>
         <div className="app-header__end">
-          <p className="app-header__user">
-            <span className="visually-hidden">You are </span>
-            <span className="avatar" aria-hidden="true">
-              {grant.user.name.slice(0, 1).toUpperCase()}
-            </span>
-            <span data-testid="user-name">{grant.user.name}</span>
-          </p>
           <ConnectionStatus />
-          <SignOutOthers />
+          {FEATURES.map(({ id, Header }) => Header && <Header key={id} grant={grant} />)}
         </div>
       </AppHeader>
       {problem !== null && (
@@ -50,7 +45,7 @@ export function SpaceView({ grant }: { grant: SessionGrant }) {
         </div>
       )}
       <main className="panel-grid">
-        {FEATURES.map(({ id, nav: { title }, Panel }) => (
+        {PANELS.map(({ id, nav: { title }, Panel }) => (
           <section key={id} className={`panel panel--${id}`} aria-labelledby={`panel-${id}-title`}>
             <h2 className="panel__title" id={`panel-${id}-title`}>
               {title}

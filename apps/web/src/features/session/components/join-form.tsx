@@ -1,14 +1,24 @@
-import { displayNameSchema, ErrorCode, type SessionGrant, spaceSlugSchema } from '@huddle/protocol';
+import { displayNameSchema, ErrorCode, type SessionGrant, spaceSlugSchema, type Visibility } from '@huddle/protocol';
 import { type FormEvent, useId, useState } from 'react';
 import { Field } from '../../../components/ui/field';
 import { createSession } from '../../../lib/session-api';
 import { randomSpaceSlug } from '../../../lib/space-slug';
 import { useSessionStore } from '../../../stores/session-store';
+import '../session.css';
+
+/** Answers to a join that the space's page shows as a page of its own rather than beside a field. */
+export type JoinRefusal = typeof ErrorCode.SpacePrivate | typeof ErrorCode.InviteExpired | typeof ErrorCode.Removed;
+
+const REFUSALS: readonly string[] = [ErrorCode.SpacePrivate, ErrorCode.InviteExpired, ErrorCode.Removed];
 
 interface JoinFormProps {
-  /** Join this space; without it the form asks for one too. */
+  /** Join this space; without it the form starts a new one (asking for its name and who may join). */
   space?: string;
+  /** The invite the space's link carried. */
+  invite?: string | null;
   onJoined?: (grant: SessionGrant) => void;
+  /** The server refused this browser the space: no invite, a dead one, or a removal. */
+  onRefused?: (code: JoinRefusal) => void;
 }
 
 interface JoinErrors {
@@ -17,11 +27,18 @@ interface JoinErrors {
   form?: string;
 }
 
-export function JoinForm({ space: fixedSpace, onJoined }: JoinFormProps) {
+const VISIBILITY_CHOICES: readonly { value: Visibility; label: string; hint: string }[] = [
+  { value: 'private', label: 'Private', hint: 'Only people you invite' },
+  { value: 'open', label: 'Open', hint: 'Anyone with the link' },
+];
+
+export function JoinForm({ space: fixedSpace, invite = null, onJoined, onRefused }: JoinFormProps) {
   const id = useId();
+  const creating = fixedSpace === undefined;
   const lastName = useSessionStore((s) => s.lastName);
   const [name, setName] = useState(lastName);
   const [space, setSpace] = useState(() => fixedSpace ?? randomSpaceSlug());
+  const [visibility, setVisibility] = useState<Visibility>('private');
   const [errors, setErrors] = useState<JoinErrors>({});
   const [pending, setPending] = useState(false);
 
@@ -40,11 +57,15 @@ export function JoinForm({ space: fixedSpace, onJoined }: JoinFormProps) {
     }
     setErrors({});
     setPending(true);
-    const held = useSessionStore.getState().grants[parsedSpace.data];
+    const { grants, ended } = useSessionStore.getState();
+    // The token held, or the one of a removal: its owner takes their name back, or the server refuses a blocked one.
+    const token = grants[parsedSpace.data]?.token ?? ended[parsedSpace.data]?.token;
     const result = await createSession({
       space: parsedSpace.data,
       name: parsedName.data,
-      ...(held ? { token: held.token } : {}),
+      ...(token !== undefined ? { token } : {}),
+      ...(invite !== null ? { invite } : {}),
+      ...(creating ? { create: { visibility } } : {}),
     });
     setPending(false);
     if (result.ok) {
@@ -53,8 +74,16 @@ export function JoinForm({ space: fixedSpace, onJoined }: JoinFormProps) {
       return;
     }
     const { code, message, field } = result.error;
+    if (code === ErrorCode.Removed) useSessionStore.getState().endSession(parsedSpace.data, 'removed');
     if (code === ErrorCode.NameTaken || field === 'name') setErrors({ name: message });
-    else if (field === 'space' && fixedSpace === undefined) setErrors({ space: message });
+    else if (creating && code === ErrorCode.SpaceExists) {
+      setErrors({
+        space: 'A private space already has this name. Pick another one, or ask its members for an invite.',
+      });
+    } else if (creating && (code === ErrorCode.SpacePrivate || code === ErrorCode.Removed)) {
+      setErrors({ space: message });
+    } else if (onRefused !== undefined && REFUSALS.includes(code)) onRefused(code as JoinRefusal);
+    else if (field === 'space' && creating) setErrors({ space: message });
     else setErrors({ form: message });
   }
 
@@ -73,21 +102,41 @@ export function JoinForm({ space: fixedSpace, onJoined }: JoinFormProps) {
         required
         autoFocus
       />
-      {fixedSpace === undefined && (
-        <Field
-          id={`${id}-space`}
-          label="Space"
-          name="space"
-          autoComplete="off"
-          autoCapitalize="none"
-          spellCheck={false}
-          maxLength={40}
-          value={space}
-          onChange={(event) => setSpace(event.target.value)}
-          error={errors.space}
-          hint="Lowercase letters, digits and dashes. Share the link to invite your team."
-          required
-        />
+      {creating && (
+        <>
+          <Field
+            id={`${id}-space`}
+            label="Space name"
+            name="space"
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            maxLength={40}
+            value={space}
+            onChange={(event) => setSpace(event.target.value)}
+            error={errors.space}
+            hint="Lowercase letters, digits and dashes: it becomes the space's address."
+            required
+          />
+          <fieldset className="visibility-choice">
+            <legend className="field__label">Who can join</legend>
+            {VISIBILITY_CHOICES.map((choice) => (
+              <label key={choice.value} className="visibility-choice__option">
+                <input
+                  type="radio"
+                  name={`${id}-visibility`}
+                  value={choice.value}
+                  checked={visibility === choice.value}
+                  onChange={() => setVisibility(choice.value)}
+                />
+                <span className="visibility-choice__text">
+                  <span className="visibility-choice__label">{choice.label}</span>
+                  <span className="visibility-choice__hint">{choice.hint}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        </>
       )}
       {errors.form && (
         <p className="form-error" role="alert">
@@ -95,7 +144,7 @@ export function JoinForm({ space: fixedSpace, onJoined }: JoinFormProps) {
         </p>
       )}
       <button type="submit" className="button button--primary join-form__submit" disabled={pending}>
-        {pending ? 'Joining…' : 'Join'}
+        {creating ? (pending ? 'Starting…' : 'Start the huddle') : pending ? 'Joining…' : 'Join'}
       </button>
     </form>
   );
