@@ -56,10 +56,14 @@ export const test = base.extend<Fixtures>({
       const context = await browser.newContext({ baseURL: server.url });
       contexts.push(context);
       const page = await context.newPage();
+      // The first actor starts the space (open, as the seeds' spaces are); the others join by its link.
+      const how = contexts.length === 1 ? 'create' : 'join';
       if (topology === 'cluster') {
         // Each user of a test on a node of their own (round robin past three).
         const cluster = server as HuddleCluster;
-        await joinOnNode(page, cluster, space, name, (contexts.length - 1) % cluster.nodes.length);
+        await joinOnNode(page, cluster, space, name, (contexts.length - 1) % cluster.nodes.length, how);
+      } else if (how === 'create') {
+        await createSpace(page, space, name, 'open');
       } else {
         await joinSpace(page, space, name);
       }
@@ -70,6 +74,22 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect };
+
+/** Starts a space from the home page, as its owner. */
+export async function createSpace(
+  page: Page,
+  space: string,
+  name: string,
+  visibility: 'open' | 'private',
+): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Space name').fill(space);
+  await page.getByRole('radio', { name: visibility === 'open' ? /^Open/ : /^Private/ }).check();
+  await page.getByRole('button', { name: 'Start the huddle' }).click();
+  await expect(page).toHaveURL(new RegExp(`/s/${space}$`));
+  await expectConnected(page);
+}
 
 export async function joinSpace(page: Page, space: string, name: string): Promise<void> {
   await page.goto(`/s/${space}`);
@@ -88,12 +108,20 @@ export async function expectConnected(page: Page, timeout = 20_000): Promise<voi
 }
 
 /** Joins through nginx on `cluster.nodes[node]`: the page gets a tab id that nginx hashes to that node. */
-async function joinOnNode(page: Page, cluster: HuddleCluster, space: string, name: string, node: number) {
+async function joinOnNode(
+  page: Page,
+  cluster: HuddleCluster,
+  space: string,
+  name: string,
+  node: number,
+  how: 'create' | 'join',
+) {
   const tab = await cluster.tabOn(node);
   // The web client keeps its tab id under this sessionStorage key (apps/web/src/lib/socket.ts).
   await page.addInitScript(`sessionStorage.setItem('huddle:tab', ${JSON.stringify(tab)})`);
   const before = await cluster.socketsPerNode();
-  await joinSpace(page, space, name);
+  if (how === 'create') await createSpace(page, space, name, 'open');
+  else await joinSpace(page, space, name);
   await expect.poll(async () => (await cluster.socketsPerNode())[node]).toBe((before[node] ?? 0) + 1);
 }
 
