@@ -17,6 +17,9 @@ export const chatFeature: WebFeature = {
       useChatStore.getState().receiveMessage(message);
       void fillGap(message.conversationId);
     },
+    [ServerEvent.ChatMessageChanged]: (message) => useChatStore.getState().receiveMessageChange(message),
+    [ServerEvent.ChatConversationRemoved]: ({ conversationId }) =>
+      useChatStore.getState().removeConversation(conversationId),
     [ServerEvent.ChatPresence]: (presence) => useChatStore.getState().receivePresence(presence),
     [ServerEvent.ChatTyping]: (typing) => useChatStore.getState().receiveTyping(typing),
     [ServerEvent.ChatRead]: (mark) => useChatStore.getState().applyReadMark(mark),

@@ -4,6 +4,10 @@ import { sendCommand } from '../../lib/socket';
 import { enterSpace } from '../../lib/space-epoch';
 import { useConnectionStore } from '../../stores/connection-store';
 import {
+  archiveChannel,
+  deleteChannel,
+  deleteMessage,
+  editMessage,
   markRead,
   newClientId,
   notifyTyping,
@@ -99,7 +103,7 @@ describe('chat commands', () => {
     await vi.waitFor(() => expect(general$()?.outgoing[0]?.error?.message).toBe('Slow down — try again in 1 s'));
   });
 
-  it('catches up after a reconnect, then sends again what got no answer', async () => {
+  it('catches up after a reconnect, reading again what it holds, then sends again what got no answer', async () => {
     store().receiveHistory(
       { conversationId: general.id, messages: [stored(1, 'old-00001', 'one', bo)], hasMore: false },
       'latest',
@@ -112,15 +116,17 @@ describe('chat commands', () => {
 
     useConnectionStore.getState().setPhase('connected');
     mockedSend.mockReset();
+    // Bo edited his message while this tab was away: reading from the oldest held message on brings the edit.
+    const edited = { ...stored(1, 'old-00001', 'one, edited', bo), editedAt: 5 };
     const pages: Record<number, ChatHistoryPage> = {
-      1: { conversationId: general.id, messages: [stored(2, 'b-0000002', 'two', bo)], hasMore: true },
+      0: { conversationId: general.id, messages: [edited, stored(2, 'b-0000002', 'two', bo)], hasMore: true },
       // A live message (seq 9) may land before this page: paging goes on from the page, not from it.
       2: { conversationId: general.id, messages: [stored(3, 'b-0000003', 'three', bo)], hasMore: false },
     };
     answer((name, payload) => {
       if (name === 'chat:history') {
         const after = (payload as { after: number }).after;
-        if (after === 1) store().receiveMessage(stored(9, 'b-0000009', 'nine', bo));
+        if (after === 0) store().receiveMessage(stored(9, 'b-0000009', 'nine', bo));
         return { ok: true, data: pages[after] };
       }
       if (name === 'chat:send') return { ok: true, data: stored(10, clientId, 'while away') };
@@ -130,11 +136,12 @@ describe('chat commands', () => {
     await resumeChat();
 
     expect(sent().map((call) => [call.name, call.payload])).toEqual([
-      ['chat:history', { conversationId: general.id, after: 1, limit: 200 }],
+      ['chat:history', { conversationId: general.id, after: 0, limit: 200 }],
       ['chat:history', { conversationId: general.id, after: 2, limit: 200 }],
       ['chat:send', { conversationId: general.id, clientId, text: 'while away' }],
     ]);
     expect(general$()?.messages.map((m) => m.seq)).toEqual([1, 2, 3, 9, 10]);
+    expect(general$()?.messages[0]).toEqual(edited);
     expect(general$()?.outgoing).toEqual([]);
   });
 
@@ -238,5 +245,43 @@ describe('chat commands', () => {
     await resumeChat();
     expect(texts).toEqual(['first', 'second']);
     expect(general$()?.messages.map((m) => m.text)).toEqual(['first', 'second']);
+  });
+
+  it('shows an edit and a delete from their answers, and refuses an empty edit without sending it', async () => {
+    store().receiveHistory(
+      { conversationId: general.id, messages: [stored(1, 'mine-0001', 'helo')], hasMore: false },
+      'latest',
+    );
+    expect(await editMessage(general.id, 1, '   ')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(mockedSend).not.toHaveBeenCalled();
+
+    const edited = { ...stored(1, 'mine-0001', 'hello'), editedAt: 10 };
+    const deleted = { ...edited, text: '', deleted: true };
+    answer((name) => {
+      if (name === 'chat:edit') return { ok: true, data: edited };
+      if (name === 'chat:delete') return { ok: true, data: deleted };
+      return undefined;
+    });
+    await editMessage(general.id, 1, ' hello ');
+    expect(sent()).toEqual([{ name: 'chat:edit', payload: { conversationId: general.id, seq: 1, text: 'hello' } }]);
+    expect(general$()?.messages).toEqual([edited]);
+    await deleteMessage(general.id, 1);
+    expect(general$()?.messages).toEqual([deleted]);
+  });
+
+  it('archives and deletes a channel from their answers', async () => {
+    const design = { id: 'c:design', kind: 'channel', name: 'design', lastSeq: 2, unread: 0, lastReadSeq: 0 } as const;
+    store().receiveConversations([general, design]);
+    store().setActive(design.id);
+    answer((name) => {
+      if (name === 'chat:archive-channel') return { ok: true, data: { ...design, archived: true } };
+      if (name === 'chat:delete-channel') return { ok: true, data: { conversationId: design.id } };
+      return undefined;
+    });
+    await archiveChannel(design.id, true);
+    expect(store().conversations?.[design.id]?.info).toMatchObject({ archived: true });
+    await deleteChannel(design.id);
+    expect(store().conversations?.[design.id]).toBeUndefined();
+    expect(store().activeId).toBe(general.id);
   });
 });

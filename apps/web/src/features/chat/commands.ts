@@ -2,6 +2,9 @@ import {
   type Ack,
   type AppErrorBody,
   CHAT_LIMITS,
+  type ChatMessage,
+  type Conversation,
+  type ConversationRemoved,
   type ConversationView,
   ErrorCode,
   messageTextSchema,
@@ -10,7 +13,7 @@ import { serverNow } from '../../lib/server-time';
 import { sendCommand } from '../../lib/socket';
 import { sameSpaceEpoch, spaceEpoch } from '../../lib/space-epoch';
 import { useConnectionStore } from '../../stores/connection-store';
-import { contiguousSeq, newestSeq, useChatStore } from './stores/chat-store';
+import { contiguousSeq, newestSeq, oldestSeq, useChatStore } from './stores/chat-store';
 
 /** At most one typing signal per conversation this often; the server's signal lasts longer. */
 export const TYPING_THROTTLE_MS = 2000;
@@ -112,6 +115,10 @@ let resumeRun = 0;
 /**
  * After the server has listed the conversations on a (re)connect: fills what was missed in every
  * conversation already shown, loads the active one, then sends again what never got an answer.
+ *
+ * Catching up reads again every message the tab holds, not only those after it: an edit or delete
+ * made while the tab was away then replaces the copy held (the merge keeps the later version). The
+ * server keeps no log of changes for this; the cost is one page of 200 per 200 messages held.
  */
 export async function resumeChat(): Promise<void> {
   resumeRun += 1;
@@ -123,7 +130,7 @@ export async function resumeChat(): Promise<void> {
 
   const active = activeId === null ? undefined : conversations?.[activeId];
   await Promise.all([
-    ...held.map((conversation) => catchUp(conversation.info.id, contiguousSeq(conversation), current)),
+    ...held.map((conversation) => catchUp(conversation.info.id, oldestSeq(conversation) - 1, current)),
     active !== undefined && !active.loaded ? loadLatest(active.info.id) : undefined,
   ]);
 
@@ -222,6 +229,42 @@ function adopted(ack: Ack<ConversationView>, current: () => boolean): Ack<Conver
     useChatStore.getState().upsertConversation(ack.data);
     openConversation(ack.data.id);
   }
+  return ack;
+}
+
+/** Replaces the text of one of this user's messages; the answer (or the announcement) shows it edited. */
+export async function editMessage(conversationId: string, seq: number, text: string): Promise<Ack<ChatMessage>> {
+  const parsed = messageTextSchema.safeParse(text);
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? 'This text cannot be saved';
+    return { ok: false, error: { code: ErrorCode.BadRequest, message, field: 'text' } };
+  }
+  return changed(await sendCommand('chat:edit', { conversationId, seq, text: parsed.data }), sameSpaceEpoch());
+}
+
+/** Deletes a message (this user's, or anyone's for an admin): it shows as "message deleted" everywhere. */
+export async function deleteMessage(conversationId: string, seq: number): Promise<Ack<ChatMessage>> {
+  return changed(await sendCommand('chat:delete', { conversationId, seq }), sameSpaceEpoch());
+}
+
+function changed(ack: Ack<ChatMessage>, current: () => boolean): Ack<ChatMessage> {
+  if (ack.ok && current()) useChatStore.getState().receiveMessageChange(ack.data);
+  return ack;
+}
+
+/** Deletes a channel and its messages for everyone (admins). */
+export async function deleteChannel(conversationId: string): Promise<Ack<ConversationRemoved>> {
+  const current = sameSpaceEpoch();
+  const ack = await sendCommand('chat:delete-channel', { conversationId });
+  if (ack.ok && current()) useChatStore.getState().removeConversation(ack.data.conversationId);
+  return ack;
+}
+
+/** Makes a channel read-only for everyone, or writable again (admins). */
+export async function archiveChannel(conversationId: string, archived: boolean): Promise<Ack<Conversation>> {
+  const current = sameSpaceEpoch();
+  const ack = await sendCommand('chat:archive-channel', { conversationId, archived });
+  if (ack.ok && current()) useChatStore.getState().upsertConversation(ack.data);
   return ack;
 }
 

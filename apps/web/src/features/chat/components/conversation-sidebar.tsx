@@ -1,4 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
+import { useMemberName } from '../../../stores/members-store';
 import { openConversation } from '../commands';
 import { type ConversationState, selectChannels, selectDirects, useChatStore } from '../stores/chat-store';
 import { NewChannelForm } from './new-channel-form';
@@ -45,9 +46,13 @@ function ConversationButton({ conversation }: { conversation: ConversationState 
   const { info, unread } = conversation;
   const active = useChatStore((s) => s.activeId === info.id);
   const peerHere = useChatStore((s) => info.kind === 'direct' && s.users.some((u) => u.id === info.peer.id));
+  const peer = info.kind === 'direct' ? info.peer : { id: '', name: '' };
+  const peerName = useMemberName(peer.id, peer.name);
+  const archived = info.kind === 'channel' && info.archived === true;
   const classes = ['chat-nav__item'];
   if (active) classes.push('chat-nav__item--active');
   if (unread > 0) classes.push('chat-nav__item--unread');
+  if (archived) classes.push('chat-nav__item--archived');
 
   return (
     <li>
@@ -62,7 +67,8 @@ function ConversationButton({ conversation }: { conversation: ConversationState 
         )}
         <span className="chat-nav__label">
           <span className="chat-nav__sigil">{info.kind === 'channel' ? '#' : '@'}</span>
-          {info.kind === 'channel' ? info.name : info.peer.name}
+          {info.kind === 'channel' ? info.name : peerName}
+          {archived && <span className="visually-hidden"> (archived)</span>}
         </span>
         <UnreadBadge count={unread} />
       </button>

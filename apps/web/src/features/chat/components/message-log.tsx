@@ -1,5 +1,7 @@
+import { permits } from '@huddle/protocol';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useServerNow } from '../../../hooks/use-server-now';
+import { useRoleOf } from '../../../stores/members-store';
 import { loadLatest, loadOlder } from '../commands';
 import { buildLogRows, type LogRow, localDay } from '../lib/log-rows';
 import type { ConversationState, PresenceNotice } from '../stores/chat-store';
@@ -25,6 +27,8 @@ export function MessageLog({ conversation, title, notices, selfId }: MessageLogP
     [messages, outgoing, notices, hasOlder],
   );
   const now = useServerNow(null);
+  const canModerate = permits(useRoleOf(selfId ?? undefined), 'admin', false);
+  const writable = !(info.kind === 'channel' && info.archived === true);
   const { logRef, newBelow, handleScroll, scrollToBottom } = useLogScroll(rows, () => {
     if (loaded && hasOlder && !loadingOlder && historyError === null) void loadOlder(info.id);
   });
@@ -94,7 +98,15 @@ export function MessageLog({ conversation, title, notices, selfId }: MessageLogP
           )}
           <ol className="chat-log__list">
             {rows.map((row) => (
-              <LogRowItem key={row.key} row={row} selfId={selfId} now={now} />
+              <LogRowItem
+                key={row.key}
+                row={row}
+                selfId={selfId}
+                now={now}
+                conversationId={info.id}
+                canModerate={canModerate}
+                writable={writable}
+              />
             ))}
           </ol>
         </div>

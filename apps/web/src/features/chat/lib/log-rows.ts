@@ -14,6 +14,12 @@ export interface MessageRow {
   /** Server time: when it was stored, or written for a pending one. */
   at: number;
   status: MessageStatus;
+  /** The stored message's seq; null while it is being sent. */
+  seq: number | null;
+  /** Server time of the last edit, when it was edited. */
+  editedAt: number | null;
+  /** Deleted: shown as "message deleted", with no text. */
+  deleted: boolean;
   /** First of a group: shows the author. */
   startsGroup: boolean;
   outgoing: OutgoingMessage | null;
@@ -94,6 +100,9 @@ export function buildLogRows(source: LogSource, dayOf: (at: number) => string): 
       text: message.text,
       at: message.sentAt,
       status: 'sent',
+      seq: message.seq,
+      editedAt: message.editedAt ?? null,
+      deleted: message.deleted ?? false,
       outgoing: null,
     });
   }
@@ -106,6 +115,9 @@ export function buildLogRows(source: LogSource, dayOf: (at: number) => string): 
       text: outgoing.text,
       at: outgoing.createdAt,
       status: outgoing.status,
+      seq: null,
+      editedAt: null,
+      deleted: false,
       outgoing,
     });
   }

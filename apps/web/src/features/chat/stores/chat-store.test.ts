@@ -183,6 +183,74 @@ describe('chat store', () => {
     });
   });
 
+  describe('edits, deletes and channels going', () => {
+    const edited = (seq: number, text: string, editedAt: number) => ({ ...message(seq), text, editedAt });
+    const deleted = (seq: number) => ({ ...message(seq), text: '', deleted: true });
+
+    it('shows an edit or a delete of a held message, in place', () => {
+      store().receiveHistory(
+        { conversationId: general.id, messages: [message(1), message(2)], hasMore: false },
+        'latest',
+      );
+      store().receiveMessageChange(edited(1, 'm1, better', 5));
+      store().receiveMessageChange(deleted(2));
+      expect(conversation().messages).toEqual([edited(1, 'm1, better', 5), deleted(2)]);
+      // A change to a message it does not hold adds nothing: it is read fresh when it is loaded.
+      store().receiveMessageChange(edited(7, 'far away', 5));
+      expect(seqs()).toEqual([1, 2]);
+    });
+
+    it('keeps the latest version whatever the order copies arrive in', () => {
+      store().receiveMessage(message(1));
+      store().receiveMessageChange(edited(1, 'second edit', 20));
+      // A catch-up page asked before the second edit, answered after it.
+      store().receiveHistory(
+        { conversationId: general.id, messages: [edited(1, 'first edit', 10)], hasMore: false },
+        'after',
+      );
+      store().receiveMessage(message(1));
+      expect(conversation().messages).toEqual([edited(1, 'second edit', 20)]);
+      store().receiveMessageChange(deleted(1));
+      store().receiveMessageChange(edited(1, 'too late', 30));
+      store().receiveHistory(
+        { conversationId: general.id, messages: [edited(1, 'second edit', 20), message(2)], hasMore: false },
+        'after',
+      );
+      expect(conversation().messages).toEqual([deleted(1), message(2)]);
+    });
+
+    it('does not count a changed message as unread again', () => {
+      store().receiveMessage(message(1));
+      expect(conversation().unread).toBe(1);
+      store().receiveMessageChange(edited(1, 'again', 5));
+      store().receiveHistory(
+        { conversationId: general.id, messages: [edited(1, 'again', 5)], hasMore: false },
+        'after',
+      );
+      expect(conversation()).toMatchObject({ unread: 1, info: { lastSeq: 1 } });
+    });
+
+    it('drops a removed conversation with its draft, and shows general if it was on screen', () => {
+      store().setDraft(random.id, 'half a thought');
+      store().setActive(random.id);
+      store().removeConversation(random.id);
+      expect(store().conversations?.[random.id]).toBeUndefined();
+      expect(store().drafts[random.id]).toBeUndefined();
+      expect(store().activeId).toBe(general.id);
+      // Removing one not on screen leaves the screen as it is.
+      store().setActive(withBo.id);
+      store().removeConversation('c:unknown');
+      expect(store().activeId).toBe(withBo.id);
+    });
+
+    it('takes a channel archived or back from the announcement and from a new list', () => {
+      store().upsertConversation({ id: random.id, kind: 'channel', name: 'random', lastSeq: 0, archived: true });
+      expect(conversation(random.id).info).toMatchObject({ archived: true });
+      store().receiveConversations([general, { ...random, archived: false }, withBo]);
+      expect(conversation(random.id).info).toMatchObject({ archived: false });
+    });
+  });
+
   describe('unread', () => {
     it('counts messages from others in conversations not being viewed', () => {
       store().setViewing(true); // general is active and on screen

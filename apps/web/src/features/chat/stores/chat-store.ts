@@ -89,6 +89,10 @@ interface ChatStoreState {
   setActive: (conversationId: string) => void;
   setViewing: (viewing: boolean) => void;
   receiveMessage: (message: ChatMessage) => void;
+  /** A held message was edited or deleted (a message not held is read fresh when it is loaded). */
+  receiveMessageChange: (message: ChatMessage) => void;
+  /** A conversation was deleted: it goes, and the general channel shows if it was on screen. */
+  removeConversation: (conversationId: string) => void;
   startHistory: (conversationId: string, direction: HistoryDirection) => void;
   receiveHistory: (page: ChatHistoryPage, direction: HistoryDirection) => void;
   historyFailed: (conversationId: string, direction: HistoryDirection, message: string) => void;
@@ -180,6 +184,21 @@ export const useChatStore = create<ChatStoreState>()((set, get) => {
       const viewed = isViewed(message.conversationId);
       update(message.conversationId, (conversation) => mergeMessages(conversation, [message], self, viewed));
     },
+
+    receiveMessageChange: (message) =>
+      update(message.conversationId, (conversation) => replaceChanged(conversation, [message])),
+
+    removeConversation: (conversationId) =>
+      set((state) => {
+        if (state.conversations?.[conversationId] === undefined) return state;
+        const { [conversationId]: _removed, ...conversations } = state.conversations;
+        const { [conversationId]: _draft, ...drafts } = state.drafts;
+        const activeId =
+          state.activeId === conversationId
+            ? defaultConversationId(Object.values(conversations).map((c) => c.info))
+            : state.activeId;
+        return { conversations, drafts, activeId };
+      }),
 
     startHistory: (conversationId, direction) =>
       update(conversationId, (conversation) => ({
@@ -292,8 +311,8 @@ export const useChatStore = create<ChatStoreState>()((set, get) => {
 
 function stripView(conversation: Conversation | ConversationView): Conversation {
   if (conversation.kind === 'channel') {
-    const { id, kind, name, lastSeq } = conversation;
-    return { id, kind, name, lastSeq };
+    const { id, kind, name, lastSeq, archived } = conversation;
+    return { id, kind, name, lastSeq, archived: archived ?? false };
   }
   const { id, kind, peer, lastSeq } = conversation;
   return { id, kind, peer, lastSeq };
@@ -316,27 +335,29 @@ function newConversation(conversation: Conversation | ConversationView): Convers
 }
 
 /** The general channel when listed (the server always lists it), else the first conversation. */
-function defaultConversationId(views: readonly ConversationView[]): string | null {
+function defaultConversationId(views: readonly Conversation[]): string | null {
   const general = views.find((view) => view.kind === 'channel' && view.name === DEFAULT_CHANNEL);
   return (general ?? views[0])?.id ?? null;
 }
 
 /**
  * Takes in messages from any source (broadcast, send ack, any history page) in any order. Each seq is
- * kept once; a stored message replaces the pending one with its client id; its author stops typing.
+ * kept once, in its latest version (edited, deleted); a stored message replaces the pending one with
+ * its client id; its author stops typing.
  * A message from someone else counts as unread the first time it moves `lastSeq` forward, so the
  * broadcast and a catch-up page of the same message count it once, and messages the server already
  * counted in its `unread` (at or below the `lastSeq` it listed) are not counted again.
  */
 export function mergeMessages(
-  conversation: ConversationState,
+  held: ConversationState,
   incoming: readonly ChatMessage[],
   self: PublicUser | null,
   viewed: boolean,
 ): ConversationState {
-  if (incoming.length === 0) return conversation;
-  const held = new Set(conversation.messages.map((m) => m.seq));
-  const fresh = incoming.filter((m) => !held.has(m.seq) && m.conversationId === conversation.info.id);
+  if (incoming.length === 0) return held;
+  const conversation = replaceChanged(held, incoming);
+  const heldSeqs = new Set(conversation.messages.map((m) => m.seq));
+  const fresh = incoming.filter((m) => !heldSeqs.has(m.seq) && m.conversationId === conversation.info.id);
   if (fresh.length === 0) return conversation;
 
   const newestHeld = conversation.messages.at(-1)?.seq ?? 0;
@@ -370,6 +391,30 @@ export function mergeMessages(
 }
 
 /**
+ * A message only ever moves forward: edited (later edits later), then deleted for good. Copies of one
+ * message arrive in any order (a catch-up page asked before an edit may land after its announcement),
+ * so a held copy is replaced only by a later version of it.
+ */
+function isLaterVersion(incoming: ChatMessage, held: ChatMessage): boolean {
+  if (held.deleted) return false;
+  if (incoming.deleted) return true;
+  return (incoming.editedAt ?? 0) > (held.editedAt ?? 0);
+}
+
+/** Replaces held messages by the later versions among `incoming`; messages not held are left out. */
+function replaceChanged(conversation: ConversationState, incoming: readonly ChatMessage[]): ConversationState {
+  const later = new Map<number, ChatMessage>();
+  const bySeq = new Map(conversation.messages.map((m) => [m.seq, m]));
+  for (const message of incoming) {
+    const held = later.get(message.seq) ?? bySeq.get(message.seq);
+    if (message.conversationId !== conversation.info.id || held === undefined) continue;
+    if (isLaterVersion(message, held)) later.set(message.seq, message);
+  }
+  if (later.size === 0) return conversation;
+  return { ...conversation, messages: conversation.messages.map((m) => later.get(m.seq) ?? m) };
+}
+
+/**
  * Unread count once everything up to `readSeq` is read: held messages from others after it, plus
  * every seq after it not held here (it may be anyone's), never more than before.
  */
@@ -396,6 +441,11 @@ export function nextTypingExpiry(typing: readonly TypingEntry[], serverNow: numb
   return upcoming.length === 0 ? null : Math.min(...upcoming);
 }
 
+/** The oldest seq held, or 1 (the first there can be) when none is. */
+export function oldestSeq(conversation: ConversationState): number {
+  return conversation.messages[0]?.seq ?? 1;
+}
+
 export function newestSeq(conversation: ConversationState): number {
   return conversation.messages.at(-1)?.seq ?? 0;
 }
@@ -413,10 +463,6 @@ export function contiguousSeq(conversation: ConversationState): number {
     seq = message.seq;
   }
   return seq;
-}
-
-export function conversationLabel(info: Conversation): string {
-  return info.kind === 'channel' ? `#${info.name}` : info.peer.name;
 }
 
 export function selectChannels(state: Pick<ChatStoreState, 'conversations'>): ConversationState[] {

@@ -1,0 +1,81 @@
+import { type Conversation, DEFAULT_CHANNEL, permits } from '@huddle/protocol';
+import { useEffect, useRef, useState } from 'react';
+import { InlineAlert } from '../../../components/ui/inline-alert';
+import { useCommand } from '../../../hooks/use-command';
+import { useRoleOf } from '../../../stores/members-store';
+import { archiveChannel, deleteChannel } from '../commands';
+
+/**
+ * What an admin may do to a channel other than #general: archive it (read-only, history kept) or
+ * bring it back, and delete it with its messages after a confirmation. The server checks the role too.
+ */
+export function ChannelActions({ info, selfId }: { info: Conversation; selfId: string | null }) {
+  const canModerate = permits(useRoleOf(selfId ?? undefined), 'admin', false);
+  const [confirming, setConfirming] = useState(false);
+  const archive = useCommand();
+  const remove = useCommand();
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
+
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+    else if (wasConfirming.current) deleteRef.current?.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
+
+  if (!canModerate || info.kind !== 'channel' || info.name === DEFAULT_CHANNEL) return null;
+  const archived = info.archived === true;
+
+  return (
+    <div className="chat-channel-actions">
+      {confirming ? (
+        <div className="chat-confirm">
+          <p>Delete #{info.name} and all its messages for everyone? This cannot be undone.</p>
+          <div className="chat-confirm__actions">
+            <button
+              ref={confirmRef}
+              type="button"
+              className="button button--small chat-button--danger"
+              disabled={remove.pending}
+              onClick={() => void remove.run(() => deleteChannel(info.id))}
+              onKeyDown={(event) => event.key === 'Escape' && setConfirming(false)}
+            >
+              Delete channel
+            </button>
+            <button
+              type="button"
+              className="button button--small button--ghost"
+              disabled={remove.pending}
+              onClick={() => setConfirming(false)}
+              onKeyDown={(event) => event.key === 'Escape' && setConfirming(false)}
+            >
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <>
+          <button
+            type="button"
+            className="button button--small button--ghost"
+            disabled={archive.pending}
+            onClick={() => void archive.run(() => archiveChannel(info.id, !archived))}
+          >
+            {archived ? 'Unarchive' : 'Archive'}
+          </button>
+          <button
+            ref={deleteRef}
+            type="button"
+            className="button button--small button--ghost"
+            onClick={() => setConfirming(true)}
+          >
+            Delete channel
+          </button>
+        </>
+      )}
+      <InlineAlert flash={archive.feedback.flash} onDismiss={archive.feedback.dismiss} />
+      <InlineAlert flash={remove.feedback.flash} onDismiss={remove.feedback.dismiss} />
+    </div>
+  );
+}
