@@ -206,6 +206,39 @@ test.describe('chat', () => {
     await expect(bo.getByText('Ana is typing…')).toHaveCount(0);
   });
 
+  test('a message is edited and deleted: both users’ tabs agree, also after reload', async ({ actor }) => {
+    const ana = await actor('Ana');
+    const bo = await actor('Bo');
+    await say(ana, 'Lunch at 12?');
+    await say(bo, 'Wrong chat, sorry');
+    const anaAtBo = messages(bo).filter({ hasText: 'Lunch at 12' });
+    await expect(anaAtBo).toHaveCount(1);
+    // Only the author edits; Bo is no admin, so Ana's message has no actions for him at all.
+    await expect(anaAtBo.getByRole('button')).toHaveCount(0);
+
+    const mine = messages(ana).filter({ hasText: 'Lunch at 12?' });
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Edit message' }).click();
+    const editor = ana.getByRole('textbox', { name: 'Edit message' });
+    await expect(editor).toBeFocused();
+    await editor.fill('Lunch at 12:30?');
+    await editor.press('Enter');
+    await expect(editor).toHaveCount(0);
+
+    const boMine = messages(bo).filter({ hasText: 'Wrong chat, sorry' });
+    await boMine.hover();
+    await boMine.getByRole('button', { name: 'Delete message' }).click();
+    await bo.getByRole('button', { name: 'Delete for everyone' }).click();
+
+    const agreed = ['Lunch at 12:30? (edited)', 'message deleted'];
+    for (const page of [ana, bo]) await expect(messages(page).getByTestId('chat-text')).toHaveText(agreed);
+    for (const page of [ana, bo]) {
+      await page.reload();
+      await expectConnected(page);
+      await expect(messages(page).getByTestId('chat-text')).toHaveText(agreed);
+    }
+  });
+
   test('a message sent while the server is down is sent once it is back, exactly once', async ({ actor, server }) => {
     const ana = await actor('Ana');
     const bo = await actor('Bo');

@@ -99,7 +99,7 @@ export function MessageActions({ conversationId, seq, text, canEdit, canDelete, 
               onClick={() => void remove()}
               onKeyDown={(event) => event.key === 'Escape' && open('idle')}
             >
-              Delete message
+              Delete for everyone
             </button>
             <button
               type="button"
