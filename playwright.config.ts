@@ -35,6 +35,6 @@ export default defineConfig<{ topology: 'single' | 'cluster' }>({
   projects: [
     { name: 'single', testIgnore: /cluster\.spec\.ts/ },
     // The chat and pomodoro scenarios again, through nginx to three nodes on PostgreSQL and Redis.
-    { name: 'cluster', use: { topology: 'cluster' }, testMatch: /(chat|pomodoro|cluster)\.spec\.ts/ },
+    { name: 'cluster', use: { topology: 'cluster' }, testMatch: /(chat|pomodoro|cluster|removal)\.spec\.ts/ },
   ],
 });

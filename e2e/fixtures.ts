@@ -107,6 +107,17 @@ export async function expectConnected(page: Page, timeout = 20_000): Promise<voi
   await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible({ timeout });
 }
 
+/**
+ * On the cluster topology, makes the page's tab land on `cluster.nodes[node]` through nginx (it must run
+ * before the page's first navigation); on a single server it does nothing.
+ */
+export async function placeOnNode(page: Page, server: HuddleServer, node: number): Promise<void> {
+  if (!('nodes' in server)) return;
+  const tab = await (server as HuddleCluster).tabOn(node);
+  // The web client keeps its tab id under this sessionStorage key (apps/web/src/lib/socket.ts).
+  await page.addInitScript(`sessionStorage.setItem('huddle:tab', ${JSON.stringify(tab)})`);
+}
+
 /** Joins through nginx on `cluster.nodes[node]`: the page gets a tab id that nginx hashes to that node. */
 async function joinOnNode(
   page: Page,
