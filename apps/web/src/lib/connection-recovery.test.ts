@@ -33,7 +33,7 @@ describe('a handshake refused as REMOVED', () => {
   it('ends the session as removed and does not retry', () => {
     recoverFromRefusal(refusal('REMOVED'));
     expect(useSessionStore.getState().grants[SPACE]).toBeUndefined();
-    expect(useSessionStore.getState().ended[SPACE]).toEqual({ reason: 'removed', token: 'held' });
+    expect(useSessionStore.getState().ended[SPACE]).toMatchObject({ reason: 'removed', token: 'held' });
     expect(connectSocket).not.toHaveBeenCalled();
     expect(useConnectionStore.getState().phase).toBe('idle');
   });

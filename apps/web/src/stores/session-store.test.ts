@@ -12,7 +12,7 @@ const storage = vi.hoisted(() => {
   Object.assign(globalThis, { localStorage: memory });
   return memory;
 });
-const { useSessionStore } = await import('./session-store');
+const { DELETED_SPACE_SHOWN_MS, useSessionStore } = await import('./session-store');
 
 const grant = (space: string, token = `token-${space}`): SessionGrant => ({
   space,
@@ -36,15 +36,15 @@ describe('session store: a session the server ended', () => {
 
     const state = useSessionStore.getState();
     expect(state.grants).toEqual({ b: grant('b') });
-    expect(state.ended).toEqual({ a: { reason: 'removed', token: 'token-a' } });
-    expect(persisted().ended).toEqual({ a: { reason: 'removed', token: 'token-a' } });
+    expect(state.ended).toEqual({ a: { reason: 'removed', at: expect.any(Number), token: 'token-a' } });
+    expect(persisted().ended).toEqual(state.ended);
   });
 
   it('removed, told to a second tab that holds no grant any more: the token saved first stays', () => {
     useSessionStore.getState().saveGrant(grant('a'));
     useSessionStore.getState().endSession('a', 'removed');
     useSessionStore.getState().endSession('a', 'removed');
-    expect(useSessionStore.getState().ended.a).toEqual({ reason: 'removed', token: 'token-a' });
+    expect(useSessionStore.getState().ended.a).toMatchObject({ reason: 'removed', token: 'token-a' });
   });
 
   it('signed out or left: back to the join form with a notice, nothing kept after a reload', () => {
@@ -59,11 +59,16 @@ describe('session store: a session the server ended', () => {
     expect(persisted()).not.toHaveProperty('notices');
   });
 
-  it('space deleted: said on its page now, forgotten after a reload (the name is free again)', () => {
+  it('space deleted: said in every tab of the browser, and for a day only (the name is free again)', () => {
     useSessionStore.getState().saveGrant(grant('a'));
+    useSessionStore.getState().saveGrant(grant('b'));
     useSessionStore.getState().endSession('a', 'space-deleted');
-    expect(useSessionStore.getState().ended).toEqual({ a: { reason: 'space-deleted' } });
-    expect(persisted().ended).toEqual({});
+    expect(useSessionStore.getState().ended).toEqual({ a: { reason: 'space-deleted', at: expect.any(Number) } });
+    expect(persisted().ended).toEqual(useSessionStore.getState().ended);
+
+    // A day later, the next write leaves it out.
+    useSessionStore.getState().endSession('b', 'space-deleted', Date.now() - DELETED_SPACE_SHOWN_MS);
+    expect(Object.keys(persisted().ended as object)).toEqual(['a']);
   });
 
   it('joining again clears what ended and its notice', () => {

@@ -2,14 +2,24 @@ import type { PublicUser, SessionEndReason, SessionGrant } from '@huddle/protoco
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 
+/** How long a browser keeps saying a space was deleted: its name is free again, and may be taken anew. */
+export const DELETED_SPACE_SHOWN_MS = 24 * 60 * 60 * 1000;
+
 /** How the session of a space ended, when the page shows that instead of a join form. */
 export interface EndedSession {
   reason: Extract<SessionEndReason, 'removed' | 'space-deleted'>;
+  /** When it ended (this browser's clock). */
+  at: number;
   /**
    * For `removed`: the token this browser held, sent with the next join so the server can refuse
    * someone it blocked (and a removal stays on screen after a reload).
    */
   token?: string;
+}
+
+/** Whether the space's page still says how the session ended: a removal always, a deletion for a day. */
+export function isStillShown(end: EndedSession | undefined, now: number): end is EndedSession {
+  return end !== undefined && (end.reason === 'removed' || now - end.at < DELETED_SPACE_SHOWN_MS);
 }
 
 interface SessionState {
@@ -19,7 +29,10 @@ interface SessionState {
   lastName: string;
   /** Why the session of a space was dropped, shown above its join form. */
   notices: Record<string, string>;
-  /** Spaces whose session ended in a way the space's page shows in place of the join form. Removals persisted. */
+  /**
+   * Spaces whose session ended in a way the space's page shows in place of the join form. Persisted, so
+   * every tab of the browser (and a reload) shows the same page.
+   */
   ended: Record<string, EndedSession>;
   saveGrant: (grant: SessionGrant) => void;
   updateUser: (space: string, user: PublicUser) => void;
@@ -27,7 +40,7 @@ interface SessionState {
   renewToken: (space: string, token: string) => void;
   forgetGrant: (space: string, notice: string) => void;
   /** The server ended this browser's session of a space: forget it, and remember why. */
-  endSession: (space: string, reason: SessionEndReason) => void;
+  endSession: (space: string, reason: SessionEndReason, now?: number) => void;
 }
 
 /** What the page says when a session ended for a reason that leads back to the join form. */
@@ -64,7 +77,7 @@ export const useSessionStore = create<SessionState>()(
         }),
       forgetGrant: (space, notice) =>
         set((state) => ({ grants: without(state.grants, space), notices: { ...state.notices, [space]: notice } })),
-      endSession: (space, reason) =>
+      endSession: (space, reason, now = Date.now()) =>
         set((state) => {
           const grants = without(state.grants, space);
           if (reason === 'signed-out' || reason === 'left') {
@@ -76,7 +89,8 @@ export const useSessionStore = create<SessionState>()(
           }
           // A second tab told the same thing has no grant left: keep the token the first one saved.
           const token = state.grants[space]?.token ?? state.ended[space]?.token;
-          const ended: EndedSession = reason === 'removed' && token !== undefined ? { reason, token } : { reason };
+          const ended: EndedSession =
+            reason === 'removed' && token !== undefined ? { reason, at: now, token } : { reason, at: now };
           return { grants, notices: without(state.notices, space), ended: { ...state.ended, [space]: ended } };
         }),
     }),
@@ -84,14 +98,14 @@ export const useSessionStore = create<SessionState>()(
       name: 'huddle:session',
       version: 1,
       storage: createJSONStorage(() => localStorage),
-      partialize: ({ grants, lastName, ended }) => ({ grants, lastName, ended: removalsOnly(ended) }),
+      partialize: ({ grants, lastName, ended }) => ({ grants, lastName, ended: stillShown(ended) }),
     },
   ),
 );
 
-/** A deleted space's name is free again: after a reload its page is the one of any unknown space. */
-function removalsOnly(ended: Record<string, EndedSession>): Record<string, EndedSession> {
-  return Object.fromEntries(Object.entries(ended).filter(([, end]) => end.reason === 'removed'));
+function stillShown(ended: Record<string, EndedSession>): Record<string, EndedSession> {
+  const now = Date.now();
+  return Object.fromEntries(Object.entries(ended).filter(([, end]) => isStillShown(end, now)));
 }
 
 function without<T>(record: Record<string, T>, key: string): Record<string, T> {

@@ -7,7 +7,7 @@ export function AppHeader({ children }: { children?: ReactNode }) {
     <header className="app-header">
       <Link href="/" className="app-header__brand">
         <img src="/favicon.svg" alt="" width="28" height="28" />
-        Huddle
+        <span className="app-header__brand-name">Huddle</span>
       </Link>
       {children}
     </header>

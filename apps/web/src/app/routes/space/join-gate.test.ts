@@ -1,18 +1,21 @@
 import { ErrorCode } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
+import { DELETED_SPACE_SHOWN_MS } from '../../../stores/session-store';
 import { firstJoinPage, joinPageFor } from './join-gate';
 
 const CODE = 'AbCdEfGhIjKlMnOpQrStUvWx';
 const none = { invite: null, link: null };
+const NOW = 1_000_000_000;
+const removed = { reason: 'removed', at: 0, token: 't' } as const;
 
 describe('firstJoinPage', () => {
   it('checks access first, with the invite the address carries', () => {
-    expect(firstJoinPage(none, undefined)).toEqual({ kind: 'check-access', invite: null });
-    expect(firstJoinPage({ invite: CODE, link: null }, undefined)).toEqual({ kind: 'check-access', invite: CODE });
+    expect(firstJoinPage(none, undefined, NOW)).toEqual({ kind: 'check-access', invite: null });
+    expect(firstJoinPage({ invite: CODE, link: null }, undefined, NOW)).toEqual({ kind: 'check-access', invite: CODE });
   });
 
   it('signs in with a device link before anything else', () => {
-    expect(firstJoinPage({ invite: null, link: CODE }, { reason: 'removed', token: 't' })).toEqual({
+    expect(firstJoinPage({ invite: null, link: CODE }, removed, NOW)).toEqual({
       kind: 'link',
       code: CODE,
     });
@@ -20,14 +23,16 @@ describe('firstJoinPage', () => {
 
   it('calls a link cut short when copied broken, without asking the server', () => {
     const broken = { kind: 'error', message: 'This link is incomplete — copy the whole link again.' };
-    expect(firstJoinPage({ invite: 'AbCdEf', link: null }, undefined)).toEqual(broken);
-    expect(firstJoinPage({ invite: null, link: 'AbCdEf' }, undefined)).toEqual(broken);
+    expect(firstJoinPage({ invite: 'AbCdEf', link: null }, undefined, NOW)).toEqual(broken);
+    expect(firstJoinPage({ invite: null, link: 'AbCdEf' }, undefined, NOW)).toEqual(broken);
   });
 
-  it('keeps saying "removed" or "deleted" until a new invite comes', () => {
-    expect(firstJoinPage(none, { reason: 'removed', token: 't' })).toEqual({ kind: 'removed' });
-    expect(firstJoinPage(none, { reason: 'space-deleted' })).toEqual({ kind: 'deleted' });
-    expect(firstJoinPage({ invite: CODE, link: null }, { reason: 'removed', token: 't' })).toEqual({
+  it('keeps saying "removed" until a new invite comes, and "deleted" for a day', () => {
+    expect(firstJoinPage(none, removed, NOW)).toEqual({ kind: 'removed' });
+    const deleted = { reason: 'space-deleted', at: NOW - DELETED_SPACE_SHOWN_MS + 1 } as const;
+    expect(firstJoinPage(none, deleted, NOW)).toEqual({ kind: 'deleted' });
+    expect(firstJoinPage(none, deleted, NOW + 1)).toEqual({ kind: 'check-access', invite: null });
+    expect(firstJoinPage({ invite: CODE, link: null }, removed, NOW)).toEqual({
       kind: 'check-access',
       invite: CODE,
     });

@@ -1,6 +1,6 @@
 import { type Ack, ErrorCode, type SpaceAccess } from '@huddle/protocol';
 import { isWellFormedCode, type JoinQuery } from '../../../lib/join-link';
-import type { EndedSession } from '../../../stores/session-store';
+import { type EndedSession, isStillShown } from '../../../stores/session-store';
 
 /** What the page of a space shows to a browser holding no session for it. */
 export type JoinPage =
@@ -16,14 +16,16 @@ export type JoinPage =
 const CUT_SHORT = 'This link is incomplete — copy the whole link again.';
 
 /** Before asking the server: a device link signs in; a removal or deletion this browser saw stays on screen. */
-export function firstJoinPage(query: JoinQuery, ended: EndedSession | undefined): JoinPage {
+export function firstJoinPage(query: JoinQuery, ended: EndedSession | undefined, now: number): JoinPage {
   if (query.link !== null) {
     return isWellFormedCode(query.link) ? { kind: 'link', code: query.link } : { kind: 'error', message: CUT_SHORT };
   }
   if (query.invite !== null && !isWellFormedCode(query.invite)) return { kind: 'error', message: CUT_SHORT };
-  // A new invite is a way back for someone removed without a block (the server refuses the blocked).
-  if (query.invite === null && ended?.reason === 'removed') return { kind: 'removed' };
-  if (query.invite === null && ended?.reason === 'space-deleted') return { kind: 'deleted' };
+  // A new invite is a way back for someone removed without a block (the server refuses the blocked),
+  // and into a space made anew under a deleted one's name.
+  if (query.invite === null && isStillShown(ended, now)) {
+    return ended.reason === 'removed' ? { kind: 'removed' } : { kind: 'deleted' };
+  }
   return { kind: 'check-access', invite: query.invite };
 }
 

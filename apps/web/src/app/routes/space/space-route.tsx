@@ -39,7 +39,7 @@ function SpaceGate({ space }: { space: string }) {
 
 function NoSession({ space, query }: { space: string; query: JoinQuery }) {
   const ended = useSessionStore((s) => s.ended[space]);
-  const first = firstJoinPage(query, ended);
+  const first = firstJoinPage(query, ended, Date.now());
   const invite = first.kind === 'check-access' ? first.invite : null;
   const [checked, setChecked] = useState<JoinPage | null>(null);
   /** A join the server refused after the check said yes (an invite revoked meanwhile, a blocked browser). */

@@ -1,9 +1,19 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 
 type CopyState = 'idle' | 'copied' | 'failed';
 
 /** A link to pass on: read-only, selected on focus, with a Copy button that says when it worked. */
-export function CopyField({ label, value, testId }: { label: string; value: string; testId?: string }) {
+export function CopyField({
+  label,
+  value,
+  note,
+  testId,
+}: {
+  label: string;
+  value: string;
+  note?: ReactNode;
+  testId?: string;
+}) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [state, setState] = useState<CopyState>('idle');
@@ -44,13 +54,16 @@ export function CopyField({ label, value, testId }: { label: string; value: stri
           Copy
         </button>
       </div>
-      <p className={`copy-field__outcome copy-field__outcome--${state}`} aria-live="polite">
-        {state === 'copied'
-          ? 'Copied'
-          : state === 'failed'
-            ? 'Could not copy: the link is selected, copy it by hand'
-            : ''}
-      </p>
+      <div className="copy-field__footer">
+        {note !== undefined && <p className="copy-field__note">{note}</p>}
+        <p className={`copy-field__outcome copy-field__outcome--${state}`} aria-live="polite">
+          {state === 'copied'
+            ? 'Copied'
+            : state === 'failed'
+              ? 'Could not copy: the link is selected, copy it by hand'
+              : ''}
+        </p>
+      </div>
     </div>
   );
 }

@@ -48,12 +48,12 @@ export function SpaceHeader({ grant }: { grant: SessionGrant }) {
       <button
         type="button"
         className="button button--small button--ghost space-header__toggle"
+        aria-label="Menu"
         aria-expanded={menuOpen}
         aria-controls={menuId}
         onClick={() => setMenuOpen((shown) => !shown)}
       >
         <span className="space-header__toggle-icon" aria-hidden="true" />
-        Menu
       </button>
       <div id={menuId} className="space-header__actions" data-open={menuOpen}>
         {role !== 'member' && (

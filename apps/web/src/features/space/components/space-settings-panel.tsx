@@ -76,6 +76,7 @@ function SettingsForm({ settings }: { settings: SpaceSettings }) {
       </label>
       <Field
         id={`${id}-reading-days`}
+        className="space-settings__days"
         label="Keep sensor readings for (days)"
         inputMode="numeric"
         value={draft.readingDays}
@@ -90,6 +91,7 @@ function SettingsForm({ settings }: { settings: SpaceSettings }) {
       {draft.keepMessages === 'false' && (
         <Field
           id={`${id}-message-days`}
+          className="space-settings__days"
           label="Delete messages older than (days)"
           inputMode="numeric"
           value={draft.messageDays}

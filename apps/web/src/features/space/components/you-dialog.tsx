@@ -8,6 +8,7 @@ import { useServerNow } from '../../../hooks/use-server-now';
 import { deviceLink } from '../../../lib/join-link';
 import { signOutOtherDevices } from '../../../lib/sign-out-other-devices';
 import { isStaleAck } from '../../../lib/socket';
+import { useConnectionStore } from '../../../stores/connection-store';
 import { leaveSpace, linkAnotherDevice, listDevices, renameMe, signOut } from '../commands';
 import { agoText, countdownText } from '../lib/time-text';
 import { CopyField } from './copy-field';
@@ -62,11 +63,11 @@ function RenameForm({ name }: { name: string }) {
   }
 
   return (
-    <Section title="Your name">
+    <section className="space-dialog__section">
       <form className="inline-form" onSubmit={onSubmit} noValidate>
         <Field
           id={`${id}-name`}
-          label="Name"
+          label="Your name"
           className="inline-form__field"
           autoComplete="nickname"
           maxLength={64}
@@ -80,7 +81,7 @@ function RenameForm({ name }: { name: string }) {
         </button>
       </form>
       <InlineAlert flash={feedback.flash} onDismiss={feedback.dismiss} />
-    </Section>
+    </section>
   );
 }
 
@@ -92,13 +93,15 @@ function Devices() {
   const refresh = useCallback(async () => {
     const ack = await listDevices();
     if (isStaleAck(ack)) return;
-    if (ack.ok) setDevices(ack.data.devices);
+    if (ack.ok) setDevices(currentFirst(ack.data.devices));
     else feedback.show(ack.error.message);
   }, [feedback.show]);
 
+  // Read on open, and again after each reconnect (signing out other devices reconnects this tab).
+  const connected = useConnectionStore((s) => s.phase === 'connected');
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
+    if (connected) void refresh();
+  }, [connected, refresh]);
 
   async function signOutDevice(deviceId: string) {
     const ack = await run(() => signOut(deviceId));
@@ -108,10 +111,8 @@ function Devices() {
   async function signOutOthers() {
     const result = await signOutOtherDevices();
     feedback.show(result.message, result.ok ? 'info' : 'error');
-    if (result.ok) await refresh();
   }
 
-  const others = devices?.filter((d) => !d.current) ?? [];
   return (
     <Section title="Your devices">
       {devices === null ? (
@@ -143,16 +144,20 @@ function Devices() {
           ))}
         </ul>
       )}
-      {others.length > 0 && (
-        <div>
-          <button type="button" className="button button--small" disabled={pending} onClick={signOutOthers}>
-            Sign out other devices
-          </button>
-        </div>
-      )}
+      {/* Shown with one device listed too: it also ends a copy of this device's session (a stolen token). */}
+      <div>
+        <button type="button" className="button button--small" disabled={pending} onClick={signOutOthers}>
+          Sign out other devices
+        </button>
+      </div>
       <InlineAlert flash={feedback.flash} onDismiss={feedback.dismiss} />
     </Section>
   );
+}
+
+/** This device first, then the others, most recently seen first. */
+function currentFirst(devices: readonly Device[]): Device[] {
+  return [...devices].sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt - a.lastSeenAt);
 }
 
 function LinkDevice({ space }: { space: string }) {
@@ -172,16 +177,12 @@ function LinkDevice({ space }: { space: string }) {
         Open this link in another browser to sign it in as you, without a password. It works once, for 10 minutes.
       </p>
       {link !== null && left > 0 ? (
-        <>
-          <CopyField
-            label="Sign-in link"
-            value={deviceLink(window.location.origin, space, link.code)}
-            testId="device-link"
-          />
-          <p className="space-dialog__muted" data-testid="device-link-countdown">
-            Expires in {countdownText(left)}
-          </p>
-        </>
+        <CopyField
+          label="Sign-in link"
+          value={deviceLink(window.location.origin, space, link.code)}
+          testId="device-link"
+          note={<span data-testid="device-link-countdown">Expires in {countdownText(left)}</span>}
+        />
       ) : (
         <div>
           {link !== null && <p className="space-dialog__muted">That link has expired.</p>}

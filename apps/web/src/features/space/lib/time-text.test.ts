@@ -8,7 +8,9 @@ const DAY = 24 * HOUR;
 describe('time texts', () => {
   it('says when an invite expires in its largest whole unit', () => {
     expect(expiresText(7 * DAY, 0)).toBe('expires in 7 days');
-    expect(expiresText(7 * DAY - 1, 0)).toBe('expires in 6 days');
+    expect(expiresText(7 * DAY - 1000, 0)).toBe('expires in 7 days');
+    expect(expiresText(6.4 * DAY, 0)).toBe('expires in 6 days');
+    expect(expiresText(23.6 * HOUR, 0)).toBe('expires in 1 day');
     expect(expiresText(HOUR, 0)).toBe('expires in 1 hour');
     expect(expiresText(30_000, 0)).toBe('expires in 1 minute');
     expect(expiresText(5, 5)).toBe('expired');

@@ -6,11 +6,13 @@ function amount(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
-/** A duration in its largest whole unit, rounded down: "6 days", "23 hours", "1 minute". */
+/** A duration in its largest unit, rounded: "7 days" (a 7-day invite a moment after), "23 hours", "1 minute". */
 function span(ms: number): string {
-  if (ms >= DAY) return amount(Math.floor(ms / DAY), 'day');
-  if (ms >= HOUR) return amount(Math.floor(ms / HOUR), 'hour');
-  return amount(Math.max(1, Math.floor(ms / MINUTE)), 'minute');
+  const minutes = Math.round(ms / MINUTE);
+  if (minutes < 60) return amount(Math.max(1, minutes), 'minute');
+  const hours = Math.round(ms / HOUR);
+  if (hours < 24) return amount(hours, 'hour');
+  return amount(Math.round(ms / DAY), 'day');
 }
 
 /** When something ends, from now: "expires in 6 days", or "expired". */
