@@ -16,6 +16,7 @@ test('"Sign out other devices" ends the other device’s session; this one stays
   await phone.goto(`/s/${space}`);
   await expectConnected(phone);
 
+  await laptop.getByRole('button', { name: /^You:/ }).click();
   await laptop.getByRole('button', { name: 'Sign out other devices' }).click();
   await expect(laptop.getByText('Signed out of every other device.')).toBeVisible();
   await expectConnected(laptop);
