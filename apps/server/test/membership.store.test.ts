@@ -99,6 +99,7 @@ describe.each(storageBackends)('membership storage on $name', (backend) => {
 describe('migration 0006 on a database from before it', () => {
   it('keeps every existing space open and makes its earliest user the owner', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'huddle-migrate-'));
+    // biome-ignore lint/suspicious/noExplicitAny: a database from before migration 0006 has no typed schema here
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(path.join(dir, 'old.db')) }) });
     try {
       await migrateTo(db, '0005_session_revocation');

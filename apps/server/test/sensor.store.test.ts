@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createSensorStore } from '../src/features/sensor/sensor.store.js';
-import { createUserStore } from '../src/session/user.store.js';
 import { createSpaceStore } from '../src/space/space.store.js';
 import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
 

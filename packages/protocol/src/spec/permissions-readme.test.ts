@@ -15,7 +15,11 @@ const SHOWN: Record<Permission, string[]> = {
 describe("the README's permission table", () => {
   const readme = readFileSync(path.resolve(import.meta.dirname, '../../../../README.md'), 'utf8');
   const rows = new Map(
-    [...readme.matchAll(/^\| `([a-z]+:[a-z-]+)` \| (.+) \|$/gm)].map((m) => [m[1], m[2]?.split(' | ')]),
+    // Cells are padded when the formatter aligns the table.
+    [...readme.matchAll(/^\| `([a-z]+:[a-z-]+)` +\|(.+)\|$/gm)].map((m) => [
+      m[1],
+      m[2]?.split('|').map((c) => c.trim()),
+    ]),
   );
 
   it('has one row per command, saying what its declared permission says', () => {
