@@ -10,11 +10,11 @@ import type { Feature, FeatureContext, FeatureFactory } from './feature.js';
 import { chatFeature } from './features/chat/chat.feature.js';
 import { clickerFeature } from './features/clicker/clicker.feature.js';
 import { clockFeature } from './features/clock/clock.feature.js';
+import { lifecycleFeature } from './features/lifecycle/lifecycle.feature.js';
 import { pomodoroFeature } from './features/pomodoro/pomodoro.feature.js';
 import { sensorFeature } from './features/sensor/sensor.feature.js';
 import { sessionFeature } from './features/session/session.feature.js';
 import { spaceFeature } from './features/space/space.feature.js';
-import { unfinishedFeature } from './features/unfinished/unfinished.feature.js';
 import { createAddressLimits } from './http/rate-limit.js';
 import { createRequireSession } from './http/session-auth.js';
 import { serveWeb } from './http/web-app.js';
@@ -30,6 +30,7 @@ import { createTokenSigner } from './session/session-token.js';
 import { createUserStore } from './session/user.store.js';
 import { createMembership } from './space/membership.js';
 import { createSpaceStore } from './space/space.store.js';
+import { composeSpaceData } from './space/space-data.js';
 
 /** The app's features, in order: a socket's setup (the welcome first), HTTP mounting and start-up follow it. */
 export const FEATURES: readonly FeatureFactory[] = [
@@ -40,7 +41,7 @@ export const FEATURES: readonly FeatureFactory[] = [
   chatFeature,
   sensorFeature,
   clickerFeature,
-  unfinishedFeature,
+  lifecycleFeature,
 ];
 
 export interface AppDeps {
@@ -84,6 +85,8 @@ export function createApp(deps: AppDeps): App {
   const membership = createMembership({ io, users, spaces, toOtherNodes });
   const requireSession = createRequireSession(sessions, membership);
   const presenceAnnouncer = createPresenceAnnouncer(io, clock);
+  // Read when used: the features it composes are built with the context that carries it.
+  const spaceData = composeSpaceData(db, clock.now, () => features.map((f) => f.data));
   const features = FEATURES.map((feature) =>
     feature({
       config,
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps): App {
       spaces,
       membership,
       requireSession,
+      spaceData,
       sessions,
       presence: cluster.presence,
       announcePresence: presenceAnnouncer.announce,

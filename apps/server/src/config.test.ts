@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       RATE_LIMIT_SCALE: '2',
       SESSION_TTL_HOURS: '1',
+      RETENTION_INTERVAL_MS: '60000',
     });
     expect(config).toMatchObject({
       env: 'production',
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'huddle' },
       rateLimitScale: 2,
       sessionTtlMs: 3_600_000,
+      retentionIntervalMs: 60_000,
     });
   });
 
@@ -62,6 +64,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_SCALE: '0',
       HEARTBEAT_INTERVAL_MS: 'soon',
       METRICS_TOKEN: 'short',
+      RETENTION_INTERVAL_MS: '10',
     });
     const named = message
       .split('\n')
@@ -77,6 +80,7 @@ describe('loadConfig', () => {
         'PORT',
         'RATE_LIMIT_SCALE',
         'REDIS_URL',
+        'RETENTION_INTERVAL_MS',
         'SESSION_SECRET',
       ].sort(),
     );

@@ -57,6 +57,12 @@ const envSchema = z.object({
   MAX_CONNECTIONS_PER_IP: optionalInt(100),
   RATE_LIMIT_SCALE: z.coerce.number().positive().max(1_000_000).default(1),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN needs at least 16 characters').optional(),
+  RETENTION_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3_600_000)
+    .default(3_600_000),
 });
 
 export interface Config {
@@ -92,6 +98,8 @@ export interface Config {
   rateLimitScale: number;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
   metricsToken?: string | undefined;
+  /** How often the retention job deletes readings and messages older than their space keeps them. */
+  retentionIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -136,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     metricsToken: e.METRICS_TOKEN,
+    retentionIntervalMs: e.RETENTION_INTERVAL_MS,
   };
 }
 

@@ -58,6 +58,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Feature tests send bursts (every malformed payload in a row, hundreds of messages); the limits
     // themselves are tested at scale 1 (reliability suite) and the e2e suite runs the app at scale 1.
     rateLimitScale: 100,
+    retentionIntervalMs: 3_600_000,
     ...overrides,
   };
 }

@@ -461,6 +461,8 @@ export interface InterServerEvents {
   'pomodoro:changed': (space: string) => void;
   /** A space's settings, or the role or name of one of its members, changed: nodes refresh what they hold. */
   'space:changed': (space: string, userId: string | null) => void;
+  /** A space was deleted: nodes drop what they hold of it in memory (timers, pending broadcasts, caches). */
+  'space:deleted': (space: string) => void;
 }
 
 /** What the server keeps on each authenticated socket. */

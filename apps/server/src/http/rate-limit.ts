@@ -31,4 +31,6 @@ export const HTTP_RATES = {
   sessions: { burst: 20, perSecond: 0.5 },
   /** Device ingest, before the ingest token is even checked (the space's own limit applies after). */
   ingest: { burst: 50, perSecond: 20 },
+  /** Whole-space exports: each reads everything the space holds. A few, then one a minute. */
+  exports: { burst: 5, perSecond: 1 / 60 },
 } as const;

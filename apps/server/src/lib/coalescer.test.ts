@@ -41,6 +41,21 @@ describe('coalescer', () => {
     expect(flushes.at(-1)?.keys).toEqual(['a', 'b']);
   });
 
+  it('forgets a group: its pending keys are never flushed, other groups are untouched', async () => {
+    const { coalescer, flushes } = recording();
+    coalescer.mark('gone', 'a');
+    coalescer.mark('kept', 'b');
+    await vi.advanceTimersByTimeAsync(0);
+    coalescer.mark('gone', 'c');
+    coalescer.mark('kept', 'd');
+    coalescer.forget('gone');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(flushes.map((f) => `${f.group}:${f.keys.join()}`)).toEqual(['gone:a', 'kept:b', 'kept:d']);
+    coalescer.mark('gone', 'e');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(flushes.at(-1)).toMatchObject({ group: 'gone', keys: ['e'] });
+  });
+
   it('keeps groups apart and never loses the last mark of a burst', async () => {
     const { coalescer, flushes } = recording();
     coalescer.mark('one', 'x');

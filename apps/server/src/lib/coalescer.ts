@@ -34,7 +34,8 @@ export function createCoalescer<Key = string>(options: {
     inFlight.add(flushing);
     await flushing;
     inFlight.delete(flushing);
-    if (!stopped) entry.timer = setTimeout(() => void tick(group), options.intervalMs);
+    // A group forgotten while it flushed is gone: its old entry schedules nothing.
+    if (!stopped && groups.get(group) === entry) entry.timer = setTimeout(() => void tick(group), options.intervalMs);
   }
 
   return {
@@ -46,6 +47,13 @@ export function createCoalescer<Key = string>(options: {
         return;
       }
       groups.set(group, { keys: new Set([key]), timer: setTimeout(() => void tick(group), 0) });
+    },
+    /** Drops a group's pending keys and its next flush (a flush already running ends by itself). */
+    forget(group: string) {
+      const entry = groups.get(group);
+      if (!entry) return;
+      clearTimeout(entry.timer);
+      groups.delete(group);
     },
     /** Cancels pending flushes and waits for running ones, so storage can close after it. */
     async stop() {

@@ -2,6 +2,7 @@ import { ServerEvent } from '@huddle/protocol';
 import type { Feature, FeatureContext } from '../../feature.js';
 import { spaceRoom, userRoom } from '../../io/rooms.js';
 import { createInFlight } from '../../lib/in-flight.js';
+import { chatData } from './chat.data.js';
 import { type Audience, conversationFor, createChatService } from './chat.service.js';
 import { createChatStore } from './chat.store.js';
 
@@ -88,6 +89,7 @@ export function chatFeature(ctx: FeatureContext): Feature {
     },
 
     drain: () => departures.settled(),
+    data: chatData(ctx.db),
 
     async onConnection(socket) {
       const { space, user } = socket.data;

@@ -1,6 +1,7 @@
 import { ServerEvent } from '@huddle/protocol';
 import type { Feature, FeatureContext } from '../../feature.js';
 import { spaceRoom, userRoom } from '../../io/rooms.js';
+import { clickerData } from './clicker.data.js';
 import { createClickerService } from './clicker.service.js';
 import { createClickerStore } from './clicker.store.js';
 
@@ -32,5 +33,6 @@ export function clickerFeature({ db, clock, logger, io }: FeatureContext): Featu
       socket.emit(ServerEvent.ClickerFeed, feed);
     },
     stop: () => clicker.stop(),
+    data: clickerData(db, clicker.forget),
   };
 }

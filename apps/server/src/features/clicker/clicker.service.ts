@@ -129,6 +129,11 @@ export function createClickerService({
       return publicPlayer(player);
     },
 
+    /** Drops a deleted space's pending leaderboard update. */
+    forget(space: string): void {
+      leaderboards.forget(space);
+    },
+
     stop(): Promise<void> {
       return leaderboards.stop();
     },

@@ -1,6 +1,7 @@
 import { ServerEvent } from '@huddle/protocol';
 import type { Feature, FeatureContext } from '../../feature.js';
 import { spaceRoom } from '../../io/rooms.js';
+import { pomodoroData } from './pomodoro.data.js';
 import { createPomodoroService } from './pomodoro.service.js';
 import { createPomodoroStore } from './pomodoro.store.js';
 
@@ -37,5 +38,6 @@ export function pomodoroFeature({ db, clock, logger, config, io, toOtherNodes }:
     },
     start: () => pomodoro.start(),
     stop: () => pomodoro.stop(),
+    data: pomodoroData(db, pomodoro.forget),
   };
 }

@@ -31,6 +31,8 @@ export interface PomodoroServiceDeps {
 export function createPomodoroService(deps: PomodoroServiceDeps) {
   const { store, clock, logger, defaults, onChange } = deps;
   const timers = new Map<string, { timer: NodeJS.Timeout; version: number }>();
+  // Deleted spaces whose failing expiry must not be retried; cleared when the name is used (armed) again.
+  const forgotten = new Set<string>();
   let stopped = false;
 
   async function load(space: string): Promise<Pomodoro> {
@@ -64,6 +66,7 @@ export function createPomodoroService(deps: PomodoroServiceDeps) {
 
   /** Arms the deadline of `p`, unless a newer version of that space is already armed (a stale read). */
   function arm(p: Pomodoro): void {
+    forgotten.delete(p.space);
     const armed = timers.get(p.space);
     if (armed && armed.version > p.version) return;
     clearTimeout(armed?.timer);
@@ -80,6 +83,7 @@ export function createPomodoroService(deps: PomodoroServiceDeps) {
     try {
       await mutate(space, () => null);
     } catch (err) {
+      if (forgotten.delete(space)) return;
       logger.error({ err, space }, 'pomodoro expiry failed; retrying');
       if (stopped) return;
       const retry = setTimeout(() => void expire(space), RETRY_FAILED_EXPIRY_MS);
@@ -106,6 +110,13 @@ export function createPomodoroService(deps: PomodoroServiceDeps) {
       for (const { space } of await store.listDeadlines()) {
         await expire(space);
       }
+    },
+
+    /** Disarms a deleted space's deadline on this node (and an expiry failing meanwhile is not retried). */
+    forget(space: string): void {
+      clearTimeout(timers.get(space)?.timer);
+      timers.delete(space);
+      forgotten.add(space);
     },
 
     stop(): void {

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Feature, FeatureContext } from '../../feature.js';
 import { HTTP_RATES } from '../../http/rate-limit.js';
 import { spaceRoom } from '../../io/rooms.js';
+import { sensorData } from './sensor.data.js';
 import { READINGS_PATH, sensorRoutes } from './sensor.routes.js';
 import { createSensorService } from './sensor.service.js';
 import { createSensorStore } from './sensor.store.js';
@@ -24,6 +25,7 @@ export function sensorFeature({
     logger,
     onUpdate: (space, summary) => io.to(spaceRoom(space)).emit(ServerEvent.SensorUpdate, summary),
     onBoard: (space, board) => io.to(spaceRoom(space)).emit(ServerEvent.SensorBoard, board),
+    onRemoved: (space, sensorId) => io.to(spaceRoom(space)).emit(ServerEvent.SensorRemoved, { sensorId }),
   });
   const limits = Router().post(READINGS_PATH, limitPerAddress('http-ingest', HTTP_RATES.ingest, 'readings'));
 
@@ -35,6 +37,7 @@ export function sensorFeature({
       'sensor:history': (socket, query) => sensors.history(socket.data, query),
       'sensor:token': (socket) => sensors.token(socket.data),
       'sensor:rotate-token': (socket) => sensors.rotateToken(socket.data),
+      'sensor:delete': (socket, { sensorId }) => sensors.remove(socket.data, sensorId),
     },
     // Device ingest takes batches far larger than the default body limit.
     http: { routes: sensorRoutes(sensors, requireSession), bodies: 'own', limits },
@@ -42,5 +45,6 @@ export function sensorFeature({
       socket.emit(ServerEvent.SensorBoard, await sensors.board(socket.data.space));
     },
     stop: () => sensors.stop(),
+    data: sensorData(db, sensors),
   };
 }

@@ -32,6 +32,8 @@ export interface SensorServiceDeps {
   onUpdate(space: string, summary: SensorSummary): void;
   /** The thresholds changed: every status was evaluated again. */
   onBoard(space: string, board: SensorBoard): void;
+  /** A sensor and its readings were deleted. */
+  onRemoved(space: string, sensorId: string): void;
   /** Ingest requests per space: a burst, then a steady rate. */
   ingestRate?: Rate;
   /** Where limits are kept; defaults to this process. */
@@ -44,7 +46,7 @@ const DEFAULT_INGEST_RATE = { burst: 20, perSecond: 10 };
 export const ingestPath = (space: string) => `/api/spaces/${space}/sensors/{sensorId}/readings`;
 
 export function createSensorService(deps: SensorServiceDeps) {
-  const { store, clock, logger, onUpdate, onBoard, ingestRate } = deps;
+  const { store, clock, logger, onUpdate, onBoard, onRemoved, ingestRate } = deps;
   const limiter = deps.rateLimiters ?? memoryRateLimiters(clock.now);
   const randomPresses = limiter('sensor-random', RANDOM_RATE);
   const ingests = limiter('sensor-ingest', ingestRate ?? DEFAULT_INGEST_RATE);
@@ -146,6 +148,27 @@ export function createSensorService(deps: SensorServiceDeps) {
 
     async rotateToken({ space }: Actor): Promise<SensorIngestToken> {
       return { token: await store.rotateToken(space), ingestPath: ingestPath(space) };
+    },
+
+    async remove({ space }: Actor, sensorId: string): Promise<{ sensorId: string }> {
+      if (!(await store.remove(space, sensorId))) {
+        throw new AppError(ErrorCode.NotFound, 'There is no such sensor in this space', 'sensorId');
+      }
+      onRemoved(space, sensorId);
+      return { sensorId };
+    },
+
+    /**
+     * Old readings of these sensors were deleted (retention): their summaries are sent again, since the
+     * newest readings of a sensor quiet for that long were among them.
+     */
+    readingsDeleted(space: string, sensorIds: Iterable<string>): void {
+      for (const sensorId of sensorIds) updates.mark(space, sensorId);
+    },
+
+    /** Drops a deleted space's pending updates. */
+    forget(space: string): void {
+      updates.forget(space);
     },
 
     /** True when `presented` is the space's current ingest token (compared in constant time). */

@@ -8,6 +8,7 @@ import {
 } from '@huddle/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { isPostgres } from '../../db/dialect.js';
 
 export interface SensorSettings {
   thresholds: SensorThresholds;
@@ -48,9 +49,14 @@ export interface SensorStore {
   ): Promise<{ points: SensorChartPoint[]; bucketMs: number }>;
   /** Every reading in [from, to], oldest first, for CSV export. */
   export(space: string, sensorId: string, from: number, to: number): AsyncIterable<SensorReading>;
+  /** Deletes a sensor and every reading of it, in one transaction; false when there is no such sensor. */
+  remove(space: string, sensorId: string): Promise<boolean>;
 }
 
 export const newIngestToken = () => randomBytes(24).toString('base64url');
+
+/** Readings per DELETE when a sensor goes: the event loop runs between statements. */
+const DELETE_CHUNK = 2000;
 
 /** Rows per INSERT: SQLite allows 32,766 bound values per statement, PostgreSQL 65,535. */
 const INSERT_CHUNK = 1000;
@@ -239,6 +245,36 @@ export function createSensorStore(db: Db, now: () => number): SensorStore {
         if (!last || rows.length < INSERT_CHUNK) return;
         after = { at: last.at, id: last.id };
       }
+    },
+    remove(space, sensorId) {
+      return db.transaction().execute(async (trx) => {
+        // Locked first (PostgreSQL): a device's readings arriving meanwhile wait, then make the sensor anew.
+        const found = await trx
+          .selectFrom('sensors')
+          .select('sensor_id')
+          .where('space', '=', space)
+          .where('sensor_id', '=', sensorId)
+          .$if(isPostgres(db), (q) => q.forUpdate())
+          .executeTakeFirst();
+        if (!found) return false;
+        // In chunks, so a sensor with a long history does not hold the event loop in one statement (SQLite).
+        for (;;) {
+          const chunk = trx
+            .selectFrom('sensor_readings')
+            .select('id')
+            .where('space', '=', space)
+            .where('sensor_id', '=', sensorId)
+            .limit(DELETE_CHUNK);
+          const { numDeletedRows } = await trx
+            .deleteFrom('sensor_readings')
+            .where('id', 'in', chunk)
+            .executeTakeFirstOrThrow();
+          if (Number(numDeletedRows) < DELETE_CHUNK) break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await trx.deleteFrom('sensors').where('space', '=', space).where('sensor_id', '=', sensorId).execute();
+        return true;
+      });
     },
   };
 }
