@@ -17,6 +17,7 @@ export const spaceFeature: WebFeature = {
     // Removed, signed out, left or deleted: the server closes the connection next.
     [ServerEvent.SessionEnded]: ({ reason }) => endOpenSession(reason),
   },
+  onWelcome: ({ user }) => useMembersStore.getState().setSelf(user.id),
   onLeave: () => useMembersStore.getState().reset(),
   stores: [useMembersStore],
   Header: SpaceHeader,

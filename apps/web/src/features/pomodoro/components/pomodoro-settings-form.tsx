@@ -4,6 +4,7 @@ import { Field } from '../../../components/ui/field';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useFlashMessage } from '../../../hooks/use-flash-message';
 import { useSharedDraft } from '../../../hooks/use-shared-draft';
+import { usePermits } from '../../../stores/members-store';
 import { savePomodoroSettings } from '../commands';
 import { draftToSettings, type SettingsDraft, settingsToDraft } from '../lib/settings-form';
 
@@ -49,6 +50,7 @@ export function PomodoroSettingsForm({ settings }: { settings: PomodoroSettings 
   const [errors, setErrors] = useState<FieldErrors>({});
   const [saving, setSaving] = useState(false);
   const feedback = useFlashMessage();
+  const mayChange = usePermits('settings');
 
   function adopt(next: SettingsDraft) {
     form.adopt(next);
@@ -103,6 +105,7 @@ export function PomodoroSettingsForm({ settings }: { settings: PomodoroSettings 
             onChange={(event) => form.edit(field.key, event.target.value)}
             error={errors[field.key]}
             hint={field.hint}
+            disabled={!mayChange}
           />
         ))}
       </div>
@@ -114,8 +117,9 @@ export function PomodoroSettingsForm({ settings }: { settings: PomodoroSettings 
           </button>
         </p>
       )}
+      {!mayChange && <p className="settings-form__notice">An admin locked these settings: ask one of them.</p>}
       <div className="settings-form__actions">
-        <button type="submit" className="button button--primary" disabled={saving}>
+        <button type="submit" className="button button--primary" disabled={saving || !mayChange}>
           Save settings
         </button>
         {edited && (

@@ -5,6 +5,7 @@ import { Field } from '../../../components/ui/field';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useCommand } from '../../../hooks/use-command';
 import { useSharedDraft } from '../../../hooks/use-shared-draft';
+import { usePermits } from '../../../stores/members-store';
 import { setThresholds } from '../commands';
 import { formatLimit, formatPlain, type TemperatureUnit, temperatureLimits, unitSymbol } from '../lib/format';
 import {
@@ -79,6 +80,7 @@ function ThresholdsView({ thresholds, unit }: { thresholds: Thresholds; unit: Te
 
   const limits = temperatureLimits(unit);
   const symbol = unitSymbol(unit);
+  const mayChange = usePermits('settings');
 
   return (
     <section className="sensor-thresholds" aria-labelledby={`${id}-title`}>
@@ -108,6 +110,7 @@ function ThresholdsView({ thresholds, unit }: { thresholds: Thresholds; unit: Te
             onChange={(event) => edit('humidity', event.target.value)}
             error={errors.humidity}
             hint={`${SENSOR_LIMITS.humidity.min} to ${SENSOR_LIMITS.humidity.max}`}
+            disabled={!mayChange}
           />
           <Field
             id={`${id}-temperature`}
@@ -120,6 +123,7 @@ function ThresholdsView({ thresholds, unit }: { thresholds: Thresholds; unit: Te
             onChange={(event) => edit('temperature', event.target.value)}
             error={errors.temperature}
             hint={`${formatPlain(limits.min)} to ${formatPlain(limits.max)}`}
+            disabled={!mayChange}
           />
         </div>
         {form.changedElsewhere && (
@@ -130,8 +134,9 @@ function ThresholdsView({ thresholds, unit }: { thresholds: Thresholds; unit: Te
             </button>
           </p>
         )}
+        {!mayChange && <p className="settings-form__notice">An admin locked the alarm settings: ask one of them.</p>}
         <div className="settings-form__actions">
-          <button type="submit" className="button button--primary" disabled={command.pending}>
+          <button type="submit" className="button button--primary" disabled={command.pending || !mayChange}>
             Set alarms
           </button>
           {form.edited && (
