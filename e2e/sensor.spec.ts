@@ -99,8 +99,7 @@ test.describe('sensor board', () => {
   }) => {
     const ana = await actor('Ana');
     const bo = await actor('Bo');
-    await bo.getByText('Device API', { exact: true }).click();
-    const token = ((await bo.getByTestId('ingest-token').textContent()) ?? '').trim();
+    const token = await openDeviceApi(ana);
     const res = await fetch(`${server.url}/api/spaces/${space}/sensors/lab/readings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -180,7 +179,9 @@ test.describe('sensor board', () => {
     const ana = await actor('Ana');
     const bo = await actor('Bo');
     const oldToken = await openDeviceApi(ana);
-    expect(await openDeviceApi(bo)).toBe(oldToken);
+    // The token is the owner's and admins' to give: a member is told whom to ask.
+    await expect(bo.getByText('Ask an admin for the device token.')).toBeVisible();
+    await expect(bo.getByText('Device API', { exact: true })).toHaveCount(0);
     expect((await ingest(server.url, space, oldToken, { humidity: 40, temperature: 70 })).status).toBe(201);
 
     await ana.getByRole('button', { name: 'Rotate token' }).click();
@@ -197,10 +198,34 @@ test.describe('sensor board', () => {
     // The refused reading came before this one: had it been stored, it would be in the table by now.
     await expect(rows(bo)).toHaveCount(2);
 
-    // Bo opens the section again: it shows the new token.
-    const boSection = bo.getByText('Device API', { exact: true });
-    await boSection.click();
-    await boSection.click();
-    await expect(bo.getByTestId('ingest-token')).toHaveText(newToken);
+    // Ana opens the section again: it shows the new token.
+    const anaSection = ana.getByText('Device API', { exact: true });
+    await anaSection.click();
+    await anaSection.click();
+    await expect(ana.getByTestId('ingest-token')).toHaveText(newToken);
+  });
+
+  test('the owner deletes a sensor with its readings: it leaves every board; a member cannot', async ({
+    actor,
+    server,
+    space,
+  }) => {
+    const ana = await actor('Ana');
+    const bo = await actor('Bo');
+    const select = (page: Page) => page.getByRole('combobox', { name: 'Sensor' });
+    await ana.getByRole('button', { name: '10 Random Values' }).click();
+    await expect(select(ana).getByRole('option')).toHaveText(['room']);
+    const token = await openDeviceApi(ana);
+    expect((await ingest(server.url, space, token, { humidity: 41, temperature: 70 })).status).toBe(201);
+    await expect(select(bo).getByRole('option')).toHaveText(['lab', 'room']);
+    await select(ana).selectOption('lab');
+    await expect(bo.getByRole('button', { name: 'Delete sensor' })).toHaveCount(0);
+
+    await ana.getByRole('button', { name: 'Delete sensor' }).click();
+    await expect(ana.getByText('Delete “lab” and all 1 of its readings?')).toBeVisible();
+    await ana.getByRole('button', { name: 'Delete for everyone' }).click();
+    await expect(ana.getByText('Sensor “lab” and its readings were deleted.')).toBeVisible();
+    for (const page of [ana, bo]) await expect(select(page).getByRole('option')).toHaveText(['room']);
+    await expect(select(ana)).toHaveValue('room');
   });
 });

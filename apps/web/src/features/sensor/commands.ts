@@ -4,6 +4,7 @@ import {
   type SensorHistory,
   type SensorIngestToken,
   type SensorRange,
+  type SensorRef,
   type SensorThresholds,
 } from '@huddle/protocol';
 import { fetchAck } from '../../lib/http-ack';
@@ -48,6 +49,13 @@ export async function getIngestToken(): Promise<Ack<SensorIngestToken>> {
 
 export async function rotateIngestToken(): Promise<Ack<SensorIngestToken>> {
   return sendCommand('sensor:rotate-token', {});
+}
+
+/** Deletes a sensor and all its readings (admins); it leaves this board at once, the others' with the broadcast. */
+export async function deleteSensor(sensorId: string): Promise<Ack<SensorRef>> {
+  const ack = await sendCommand('sensor:delete', { sensorId });
+  if (ack.ok) useSensorStore.getState().removeSensor(ack.data.sensorId);
+  return ack;
 }
 
 /** Downloads the on-screen sensor's readings over a range as CSV, authorised by the session. */

@@ -13,6 +13,7 @@ export const sensorFeature: WebFeature = {
       useSensorStore.getState().receiveUpdate(summary);
       useSensorChartStore.getState().receiveSummary(summary, serverNow());
     },
+    [ServerEvent.SensorRemoved]: ({ sensorId }) => useSensorStore.getState().removeSensor(sensorId),
   },
   onLeave: () => {
     useSensorStore.getState().reset();

@@ -3,11 +3,20 @@ import { useEffect, useRef, useState } from 'react';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useCommand } from '../../../hooks/use-command';
 import { getIngestToken, rotateIngestToken } from '../commands';
+import { useIsAdmin } from '../hooks/use-is-admin';
 import { ingestExample, ingestUrl } from '../lib/device-api';
 import { useSensorStore } from '../stores/sensor-store';
 
-/** How a real device posts readings: the space's ingest token, the URL and a curl example. */
+/**
+ * How a real device posts readings: the space's ingest token, the URL and a curl example. The token is an
+ * admin's to give (the server answers only admins): members see who to ask.
+ */
 export function DeviceApi() {
+  const isAdmin = useIsAdmin();
+  return isAdmin ? <DeviceApiPanel /> : <p className="device-api-note">Ask an admin for the device token.</p>;
+}
+
+function DeviceApiPanel() {
   const [ingest, setIngest] = useState<SensorIngestToken | null>(null);
   const [confirming, setConfirming] = useState(false);
   const sensorId = useSensorStore((s) => s.selectedSensorId) ?? DEFAULT_SENSOR_ID;

@@ -7,10 +7,11 @@ import { TEMPERATURE_UNITS, unitSymbol } from '../lib/format';
 import { useSensorStore } from '../stores/sensor-store';
 import { useSensorUnitStore } from '../stores/sensor-unit-store';
 import { ChoiceGroup } from './choice-group';
+import { SensorDelete } from './sensor-delete';
 
 const UNIT_OPTIONS = TEMPERATURE_UNITS.map((unit) => ({ value: unit, label: unitSymbol(unit) }));
 
-/** Which sensor is on screen, the unit, and the buttons that feed it random readings. */
+/** Which sensor is on screen, the unit, the buttons that feed it random readings, and (admins) its deletion. */
 export function SensorToolbar() {
   const selectId = useId();
   // Sorted by name: the board's activity order would shuffle the options under the pointer.
@@ -64,6 +65,7 @@ export function SensorToolbar() {
         </div>
       </div>
       <InlineAlert flash={random.feedback.flash} onDismiss={random.feedback.dismiss} />
+      <SensorDelete />
     </div>
   );
 }

@@ -99,6 +99,36 @@ describe('sensor store', () => {
     expect(state().order).toEqual(['cellar', 'lab', 'room']);
   });
 
+  it('drops a deleted sensor; the selection moves on only if it was on screen', () => {
+    state().receiveBoard({ thresholds: THRESHOLDS, sensors: [summary('lab'), summary('room'), summary('cellar')] });
+    state().selectSensor('room');
+    state().removeSensor('lab');
+    expect(state().order).toEqual(['room', 'cellar']);
+    expect(Object.keys(state().summaries).sort()).toEqual(['cellar', 'room']);
+    expect(state().selectedSensorId).toBe('room');
+
+    state().removeSensor('room');
+    expect(state().order).toEqual(['cellar']);
+    expect(state().selectedSensorId).toBe('cellar');
+    expect(selectSelectedSummary(state())?.sensorId).toBe('cellar');
+
+    state().removeSensor('cellar');
+    expect(state()).toMatchObject({ summaries: {}, order: [], selectedSensorId: null });
+    expect(state().thresholds).toEqual(THRESHOLDS);
+  });
+
+  it('ignores the removal of a sensor it does not hold (its own ack, then the broadcast)', () => {
+    state().receiveBoard({ thresholds: THRESHOLDS, sensors: [summary('lab')] });
+    const before = state();
+    state().removeSensor('room');
+    expect(state()).toBe(before);
+    // A device sending again brings the sensor back.
+    state().removeSensor('lab');
+    state().receiveUpdate(summary('lab'));
+    expect(state().order).toEqual(['lab']);
+    expect(state().selectedSensorId).toBe('lab');
+  });
+
   it('takes thresholds from an ack before the board comes', () => {
     state().receiveBoard({ thresholds: THRESHOLDS, sensors: [] });
     state().receiveThresholds({ humidityMax: 40, temperatureMax: 50 });

@@ -16,6 +16,8 @@ interface SensorState {
   receiveBoard: (board: SensorBoard) => void;
   receiveUpdate: (summary: SensorSummary) => void;
   receiveThresholds: (thresholds: SensorThresholds) => void;
+  /** A sensor was deleted: it leaves the board, and the selection moves on if it was on screen. */
+  removeSensor: (sensorId: string) => void;
   selectSensor: (sensorId: string) => void;
   setRange: (range: SensorRange) => void;
   /** Forgets the board, e.g. when another space opens; the viewer's range stays. */
@@ -56,6 +58,16 @@ export const useSensorStore = create<SensorState>()((set) => ({
       };
     }),
   receiveThresholds: (thresholds) => set({ thresholds }),
+  removeSensor: (sensorId) =>
+    set((state) => {
+      if (!Object.hasOwn(state.summaries, sensorId)) return state;
+      const order = state.order.filter((id) => id !== sensorId);
+      return {
+        summaries: Object.fromEntries(Object.entries(state.summaries).filter(([id]) => id !== sensorId)),
+        order,
+        selectedSensorId: keepSelection(state.selectedSensorId, order),
+      };
+    }),
   selectSensor: (sensorId) =>
     set((state) => (Object.hasOwn(state.summaries, sensorId) ? { selectedSensorId: sensorId } : state)),
   setRange: (range) => set({ range }),
