@@ -1,5 +1,6 @@
 import type { Browser, Page } from '@playwright/test';
 import { connectedSockets, createSpace, expect, expectConnected, placeOnNode, test } from './fixtures.js';
+import type { HuddleCluster } from './huddle-cluster.js';
 import type { HuddleServer } from './huddle-server.js';
 
 /** A person: their own browser context (own storage, own session), clipboard allowed. */
@@ -32,7 +33,8 @@ test('a private space: an invite lets Bo in, a stranger sees the private page, r
   const link = await linkField.inputValue();
   await inviteDialog.getByRole('button', { name: 'Copy' }).click();
   await expect(inviteDialog.getByText('Copied')).toBeVisible();
-  expect(await olgaPage.evaluate(() => navigator.clipboard.readText())).toBe(link);
+  // The page's own clipboard (the e2e tsconfig has no DOM types: the function runs in the browser).
+  expect(await olgaPage.evaluate('navigator.clipboard.readText()')).toBe(link);
   await olgaPage.keyboard.press('Escape');
 
   // Bo follows the invite; his second tab opens the space's plain link and is in at once.
@@ -46,10 +48,7 @@ test('a private space: an invite lets Bo in, a stranger sees the private page, r
   const boSecond = await tabOn(bo, server, 2);
   await boSecond.goto(`/s/${space}`);
   await expectConnected(boSecond);
-  if ('nodes' in server) {
-    const perNode = await (server as HuddleServer & { socketsPerNode(): Promise<number[]> }).socketsPerNode();
-    expect(perNode).toEqual([1, 1, 1]);
-  }
+  if ('nodes' in server) expect(await (server as HuddleCluster).socketsPerNode()).toEqual([1, 1, 1]);
 
   // Cy has only the space's name.
   const cy = await person(browser, server);

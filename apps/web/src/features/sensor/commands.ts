@@ -7,6 +7,7 @@ import {
   type SensorRef,
   type SensorThresholds,
 } from '@huddle/protocol';
+import { fileNameOf, saveFile } from '../../lib/download';
 import { fetchAck } from '../../lib/http-ack';
 import { serverNow } from '../../lib/server-time';
 import { sendCommand } from '../../lib/socket';
@@ -16,8 +17,6 @@ import { useSensorChartStore } from './stores/sensor-chart-store';
 import { useSensorStore } from './stores/sensor-store';
 
 const EXPORT_TIMEOUT_MS = 60_000;
-/** Long enough for the browser to start the download; the object URL is then released. */
-const DOWNLOAD_URL_LIFETIME_MS = 10_000;
 
 /** Adds random readings to the sensor on screen, or to the default one while there is none. */
 export async function addRandomReadings(count: 1 | 10): Promise<Ack<{ stored: number }>> {
@@ -84,21 +83,4 @@ export async function exportCsv(range: SensorRange): Promise<Ack<{ fileName: str
   if (!download.ok) return download;
   saveFile(download.data.blob, download.data.fileName);
   return { ok: true, data: { fileName: download.data.fileName } };
-}
-
-function fileNameOf(disposition: string | null): string | null {
-  const match = disposition === null ? null : /filename="([^"]+)"/.exec(disposition);
-  return match?.[1] ?? null;
-}
-
-function saveFile(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), DOWNLOAD_URL_LIFETIME_MS);
 }
