@@ -30,6 +30,8 @@ const payloads: Partial<Record<CommandName, () => unknown>> = {
   'sensor:random': () => ({ count: 1 }),
   'clicker:click': () => ({ count: 1 }),
   'clock:sync': () => ({}),
+  // The membership class: a device link is a row, with no broadcast to the others.
+  'session:link-device': () => ({}),
 };
 
 const outcomes: Record<string, Record<string, number>> = {};
@@ -99,7 +101,7 @@ http(
   () => ({
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ space: options.space, name: `Flood ${++joins}` }),
+    body: JSON.stringify({ space: options.space, name: `Flood ${++joins}`, create: { visibility: 'open' } }),
   }),
   HTTP_RATES.sessions.perSecond * options.factor,
 );

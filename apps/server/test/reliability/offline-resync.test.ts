@@ -334,19 +334,25 @@ describe('a client offline for longer than the recovery window', () => {
           )
           .all(space, GENERAL) as { seq: number; clientId: string; text: string }[],
     );
-    const storedConversations = stored(
-      (db) =>
-        db
-          .prepare(
-            `SELECT c.id, c.kind, c.name, c.last_seq AS lastSeq, coalesce(r.last_read_seq, 0) AS lastReadSeq,
+    const storedConversations = stored((db) =>
+      db
+        .prepare(
+          `SELECT c.id, c.kind, c.name, c.last_seq AS lastSeq, coalesce(r.last_read_seq, 0) AS lastReadSeq,
+               c.archived_at IS NOT NULL AS archived,
                (SELECT count(*) FROM chat_messages m WHERE m.space = c.space AND m.conversation = c.id
-                  AND m.author_id <> @user AND m.seq > coalesce(r.last_read_seq, 0)) AS unread
+                  AND m.author_id <> @user AND m.deleted_at IS NULL
+                  AND m.seq > coalesce(r.last_read_seq, 0)) AS unread
              FROM chat_conversations c
              LEFT JOIN chat_reads r ON r.conversation = c.id AND r.user_id = @user
              WHERE c.space = @space AND (c.kind = 'channel' OR c.member_a = @user OR c.member_b = @user)
              ORDER BY c.id`,
-          )
-          .all({ space, user: ana.user.id }) as ConversationView[],
+        )
+        .all({ space, user: ana.user.id })
+        // A channel says whether it is archived; SQLite answers 0 or 1.
+        .map((row) => {
+          const { archived, ...rest } = row as { kind: string; archived: number };
+          return (rest.kind === 'channel' ? { ...rest, archived: archived === 1 } : rest) as ConversationView;
+        }),
     );
     const storedPlayer = stored((db) => {
       const row = db
