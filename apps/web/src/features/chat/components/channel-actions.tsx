@@ -1,16 +1,16 @@
-import { type Conversation, DEFAULT_CHANNEL, permits } from '@huddle/protocol';
+import { type Conversation, DEFAULT_CHANNEL } from '@huddle/protocol';
 import { useEffect, useRef, useState } from 'react';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useCommand } from '../../../hooks/use-command';
-import { useRoleOf } from '../../../stores/members-store';
+import { usePermits } from '../../../stores/members-store';
 import { archiveChannel, deleteChannel } from '../commands';
 
 /**
  * What an admin may do to a channel other than #general: archive it (read-only, history kept) or
  * bring it back, and delete it with its messages after a confirmation. The server checks the role too.
  */
-export function ChannelActions({ info, selfId }: { info: Conversation; selfId: string | null }) {
-  const canModerate = permits(useRoleOf(selfId ?? undefined), 'admin', false);
+export function ChannelActions({ info }: { info: Conversation }) {
+  const canModerate = usePermits('admin');
   const [confirming, setConfirming] = useState(false);
   const archive = useCommand();
   const remove = useCommand();

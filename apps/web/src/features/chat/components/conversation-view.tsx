@@ -27,7 +27,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
       <div className="chat-main__header">
         <h3 className="chat-main__title">{title}</h3>
         <p className="chat-main__subtitle">{subtitle(info, peerHere)}</p>
-        <ChannelActions info={info} selfId={selfId} />
+        <ChannelActions info={info} />
       </div>
       <MessageLog conversation={conversation} title={title} notices={notices} selfId={selfId} />
       <TypingIndicator typing={conversation.typing} />

@@ -1,7 +1,6 @@
-import { permits } from '@huddle/protocol';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useServerNow } from '../../../hooks/use-server-now';
-import { useRoleOf } from '../../../stores/members-store';
+import { usePermits } from '../../../stores/members-store';
 import { loadLatest, loadOlder } from '../commands';
 import { buildLogRows, type LogRow, localDay } from '../lib/log-rows';
 import type { ConversationState, PresenceNotice } from '../stores/chat-store';
@@ -27,7 +26,7 @@ export function MessageLog({ conversation, title, notices, selfId }: MessageLogP
     [messages, outgoing, notices, hasOlder],
   );
   const now = useServerNow(null);
-  const canModerate = permits(useRoleOf(selfId ?? undefined), 'admin', false);
+  const canModerate = usePermits('admin');
   const writable = !(info.kind === 'channel' && info.archived === true);
   const { logRef, newBelow, handleScroll, scrollToBottom } = useLogScroll(rows, () => {
     if (loaded && hasOlder && !loadingOlder && historyError === null) void loadOlder(info.id);

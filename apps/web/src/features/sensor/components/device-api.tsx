@@ -2,8 +2,8 @@ import { DEFAULT_SENSOR_ID, SENSOR_LIMITS, type SensorIngestToken } from '@huddl
 import { useEffect, useRef, useState } from 'react';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useCommand } from '../../../hooks/use-command';
+import { usePermits } from '../../../stores/members-store';
 import { getIngestToken, rotateIngestToken } from '../commands';
-import { useIsAdmin } from '../hooks/use-is-admin';
 import { ingestExample, ingestUrl } from '../lib/device-api';
 import { useSensorStore } from '../stores/sensor-store';
 
@@ -12,7 +12,7 @@ import { useSensorStore } from '../stores/sensor-store';
  * admin's to give (the server answers only admins): members see who to ask.
  */
 export function DeviceApi() {
-  const isAdmin = useIsAdmin();
+  const isAdmin = usePermits('admin');
   return isAdmin ? <DeviceApiPanel /> : <p className="device-api-note">Ask an admin for the device token.</p>;
 }
 

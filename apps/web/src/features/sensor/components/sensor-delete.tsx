@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useCommand } from '../../../hooks/use-command';
+import { usePermits } from '../../../stores/members-store';
 import { deleteSensor } from '../commands';
-import { useIsAdmin } from '../hooks/use-is-admin';
 import { useSensorStore } from '../stores/sensor-store';
 
 /** "Delete sensor" for admins: the sensor on screen and every reading of it go, after a confirmation. */
 export function SensorDelete() {
-  const isAdmin = useIsAdmin();
+  const isAdmin = usePermits('admin');
   const sensorId = useSensorStore((s) => s.selectedSensorId);
   const total = useSensorStore((s) => (sensorId === null ? 0 : (s.summaries[sensorId]?.total ?? 0)));
   // The sensor whose deletion is being confirmed: picking another one cancels it.
