@@ -59,6 +59,17 @@ describe.each(storageBackends)('membership storage on $name', (backend) => {
     expect(await users.findByName('names', 'bea')).toMatchObject({ id: 'u-b' });
   });
 
+  it('handing a space over makes the new owner and the old one an admin together', async () => {
+    const spaces = createSpaceStore(storage.db);
+    const users = createUserStore(storage.db);
+    await spaces.create('handover', 'private', T0);
+    await users.create({ id: 'u-o', space: 'handover', name: 'Olga', createdAt: T0, role: 'owner' });
+    await users.create({ id: 'u-m', space: 'handover', name: 'Max', createdAt: T0 });
+    await users.handOver('u-o', 'u-m');
+    const roles = Object.fromEntries((await users.members('handover')).map((u) => [u.id, u.role]));
+    expect(roles).toEqual({ 'u-o': 'admin', 'u-m': 'owner' });
+  });
+
   it('an invite with one use left admits exactly one of many racing joins, and a revoked one none', async () => {
     const spaces = createSpaceStore(storage.db);
     const users = createUserStore(storage.db);

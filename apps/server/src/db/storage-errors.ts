@@ -20,3 +20,9 @@ export function isStorageUnavailable(err: unknown): boolean {
     err.message,
   );
 }
+
+/** True when a statement broke a unique constraint (SQLite `SQLITE_CONSTRAINT_UNIQUE`, PostgreSQL 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}

@@ -6,7 +6,7 @@ import type { SpaceStore } from '../space/space.store.js';
 import { inviteUnusable } from '../space/space.store.js';
 import { hashSecretCode } from './secret-code.js';
 import type { TokenSigner } from './session-token.js';
-import type { UserRecord, UserStore } from './user.store.js';
+import type { DeviceRecord, UserRecord, UserStore } from './user.store.js';
 
 /** Who acts: a signed-in user in their space. Every service method that acts for someone takes it first. */
 export interface Actor {
@@ -36,6 +36,9 @@ const PRIVATE_MESSAGE = 'This space is private — ask a member for an invite';
 const spacePrivate = () => new AppError(ErrorCode.SpacePrivate, PRIVATE_MESSAGE);
 const inviteExpired = () =>
   new AppError(ErrorCode.InviteExpired, 'This invite has expired or was revoked — ask for a new one');
+/** "Last seen" of a device is this coarse: a handshake within it writes nothing. */
+const SEEN_EVERY_MS = 60_000;
+
 const nameTaken = () => new AppError(ErrorCode.NameTaken, 'That name is taken in this space', 'name');
 
 export function createSessionService(deps: {
@@ -62,7 +65,7 @@ export function createSessionService(deps: {
   }
 
   /** A genuine, unexpired token's member and device; null when revoked, removed or signed out. */
-  async function holder(token: unknown): Promise<{ user: UserRecord; deviceId: string | null } | 'removed' | null> {
+  async function holder(token: unknown): Promise<{ user: UserRecord; device: DeviceRecord | null } | 'removed' | null> {
     const claims = signer.verify(token);
     if (!claims) return null;
     if (claims.iat + ttlMs <= clock.now()) return null;
@@ -70,10 +73,30 @@ export function createSessionService(deps: {
     if (!user || user.space !== claims.space) return null;
     if (user.removedAt !== null) return 'removed';
     if (claims.iat < user.sessionsValidAfter) return null;
-    if (claims.did === undefined) return { user, deviceId: null };
+    if (claims.did === undefined) return { user, device: null };
     const device = await users.findDevice(claims.did);
     if (!device || device.userId !== user.id || device.revokedAt !== null) return null;
-    return { user, deviceId: device.id };
+    return { user, device };
+  }
+
+  /**
+   * The session a token stands for, `removed` for a member who was removed, or null when it is forged,
+   * expired, revoked or signed out. A token from before devices were tracked gets a device now; a device
+   * not seen for a minute is marked seen (so most handshakes write nothing).
+   */
+  async function authenticate(token: unknown, deviceLabel = 'A browser'): Promise<Session | 'removed' | null> {
+    const held = await holder(token);
+    if (held === null || held === 'removed') return held;
+    const { user, device } = held;
+    const now = clock.now();
+    let deviceId = device?.id;
+    if (deviceId === undefined) {
+      deviceId = randomUUID();
+      await users.addDevice({ id: deviceId, userId: user.id, label: deviceLabel, createdAt: now, lastSeenAt: now });
+    } else if (device && device.lastSeenAt < now - SEEN_EVERY_MS) {
+      await users.touchDevice(deviceId, now);
+    }
+    return { user: { id: user.id, name: user.name }, space: user.space, role: user.role, deviceId };
   }
 
   /** Whether a token (however old) was once a session of someone removed from `space` for good. */
@@ -90,13 +113,13 @@ export function createSessionService(deps: {
      * admits anyone; a private one needs a usable invite, whose use is taken only when the join succeeds.
      * A name belongs to the member who holds it; the holder of that member's token may take it again.
      */
-    async join(request: JoinRequest): Promise<SessionGrant> {
+    async join(request: JoinRequest): Promise<{ grant: SessionGrant; newMember: boolean }> {
       const { space, name, token, invite, create, deviceLabel } = request;
       const now = clock.now();
       if (create && (await spaces.create(space, create.visibility, now))) {
         const owner = await users.create({ id: randomUUID(), space, name, createdAt: now, role: 'owner' });
         if (!owner) throw nameTaken();
-        return newDevice(owner, deviceLabel);
+        return { grant: await newDevice(owner, deviceLabel), newMember: true };
       }
       const settings = await spaces.settings(space);
       if (!settings) throw spacePrivate();
@@ -107,9 +130,11 @@ export function createSessionService(deps: {
       if (existing) {
         const held = await holder(token);
         if (held !== null && held !== 'removed' && held.user.id === existing.id) {
-          return held.deviceId === null
-            ? newDevice(existing, deviceLabel)
-            : grant({ id: existing.id, name: existing.name }, space, held.deviceId);
+          const again =
+            held.device === null
+              ? await newDevice(existing, deviceLabel)
+              : grant({ id: existing.id, name: existing.name }, space, held.device.id);
+          return { grant: again, newMember: false };
         }
       }
       const inviteHash = invite === undefined ? null : hashSecretCode(invite);
@@ -130,7 +155,7 @@ export function createSessionService(deps: {
         if (usesInvite) await spaces.returnInvite(inviteHash);
         throw nameTaken();
       }
-      return newDevice(created, deviceLabel);
+      return { grant: await newDevice(created, deviceLabel), newMember: true };
     },
 
     /** How a browser may join: open, or by the invite it carries. Throws what `join` would. */
@@ -155,24 +180,7 @@ export function createSessionService(deps: {
       return newDevice(user, deviceLabel);
     },
 
-    /**
-     * The session a token stands for, `removed` for a member who was removed, or null when it is forged,
-     * expired, revoked or signed out. A token from before devices were tracked gets a device now.
-     */
-    async authenticate(token: unknown, deviceLabel = 'A browser'): Promise<Session | 'removed' | null> {
-      const held = await holder(token);
-      if (held === null || held === 'removed') return held;
-      const { user } = held;
-      let deviceId = held.deviceId;
-      const now = clock.now();
-      if (deviceId === null) {
-        deviceId = randomUUID();
-        await users.addDevice({ id: deviceId, userId: user.id, label: deviceLabel, createdAt: now, lastSeenAt: now });
-      } else {
-        await users.touchDevice(deviceId, now);
-      }
-      return { user: { id: user.id, name: user.name }, space: user.space, role: user.role, deviceId };
-    },
+    authenticate,
 
     /** A fresh token for a session that just proved itself (sliding expiry). */
     renew(session: Pick<Session, 'user' | 'space' | 'deviceId'>): string {
@@ -184,7 +192,7 @@ export function createSessionService(deps: {
      * stop working (open connections are the caller's to close); the caller gets a fresh grant.
      */
     async revokeOthers(token: unknown): Promise<SessionGrant | null> {
-      const session = await this.authenticate(token);
+      const session = await authenticate(token);
       if (session === null || session === 'removed') return null;
       const now = clock.now();
       await users.revokeOtherDevices(session.user.id, session.deviceId, now);

@@ -1,5 +1,6 @@
 import type { Role } from '@huddle/protocol';
 import type { Db } from '../db/database.js';
+import { isUniqueViolation } from '../db/storage-errors.js';
 
 export interface UserRecord {
   id: string;
@@ -33,6 +34,8 @@ export interface UserStore {
   /** Renames a member; false when another member holds the name. */
   rename(id: string, name: string): Promise<boolean>;
   setRole(id: string, role: Role): Promise<void>;
+  /** Hands a space over in one transaction: `to` becomes the owner, `from` (the owner) an admin. */
+  handOver(from: string, to: string): Promise<void>;
   /** Ends a membership: the row stays (messages name them), the name is free again, every device signed out. */
   remove(id: string, at: number, blocked: boolean): Promise<void>;
   /** Current members of a space. */
@@ -47,7 +50,7 @@ export interface UserStore {
   revokeDevice(userId: string, deviceId: string, at: number): Promise<boolean>;
   /** Every device of the user but `keep` signed out. */
   revokeOtherDevices(userId: string, keep: string | null, at: number): Promise<void>;
-  /** Records that a device came back (at most once a minute, to keep connecting cheap). */
+  /** Records that a device came back. */
   touchDevice(id: string, at: number): Promise<void>;
 }
 
@@ -61,8 +64,6 @@ export function nameKey(name: string): string {
  * control characters), so their name is free for someone else.
  */
 const releasedKey = (id: string) => `\u0001${id}`;
-
-const SEEN_EVERY_MS = 60_000;
 
 export function createUserStore(db: Db): UserStore {
   const columns = [
@@ -153,13 +154,19 @@ export function createUserStore(db: Db): UserStore {
           .execute();
         return true;
       } catch (err) {
-        // The unique (space, name_key) constraint: someone holds that name.
-        if (/unique|duplicate/i.test(String((err as Error).message))) return false;
+        // The unique (space, name_key) constraint: someone took that name meanwhile.
+        if (isUniqueViolation(err)) return false;
         throw err;
       }
     },
     async setRole(id, role) {
       await db.updateTable('users').set({ role }).where('id', '=', id).execute();
+    },
+    async handOver(from, to) {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ role: 'owner' }).where('id', '=', to).execute();
+        await trx.updateTable('users').set({ role: 'admin' }).where('id', '=', from).execute();
+      });
     },
     async remove(id, at, blocked) {
       await db.transaction().execute(async (trx) => {
@@ -244,7 +251,7 @@ export function createUserStore(db: Db): UserStore {
         .updateTable('devices')
         .set({ last_seen_at: at })
         .where('id', '=', id)
-        .where('last_seen_at', '<', at - SEEN_EVERY_MS)
+        .where('last_seen_at', '<', at)
         .execute();
     },
   };

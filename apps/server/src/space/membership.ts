@@ -82,10 +82,15 @@ export function createMembership(deps: {
       return permits(role, permission, settings?.lockSharedSettings ?? false);
     },
 
-    /** Members changed (joined, renamed, promoted, removed): every tab gets the list, every node the news. */
-    async membersChanged(space: string, userId: string | null): Promise<Member[]> {
-      if (userId !== null) await refreshSockets(userId);
-      toOtherNodes('space:changed', space, userId);
+    /**
+     * Members changed (joined, renamed, promoted, removed): the sockets of `changed` take their new name
+     * and role on every node, and every tab of the space gets the list once.
+     */
+    async membersChanged(space: string, ...changed: string[]): Promise<Member[]> {
+      for (const userId of changed) {
+        await refreshSockets(userId);
+        toOtherNodes('space:changed', space, userId);
+      }
       const list = await members(space);
       io.to(spaceRoom(space)).emit(ServerEvent.SpaceMembers, { members: list });
       return list;
@@ -118,7 +123,6 @@ export function createMembership(deps: {
             : spaceRoom(target.space);
       io.to(room).emit(ServerEvent.SessionEnded, { reason, message: END_MESSAGES[reason] });
       io.in(room).disconnectSockets(true);
-      if ('space' in target) settingsCache.delete(target.space);
     },
 
     /** Forgets a deleted space's settings on this node. */

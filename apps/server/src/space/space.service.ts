@@ -93,12 +93,8 @@ export function createSpaceService(deps: { users: UserStore; spaces: SpaceStore;
       if (userId === actor.user.id) throw forbidden('You cannot change your own role: hand the space over instead');
       const target = await memberOf(actor, userId);
       if (target.role === role) return;
-      if (role === 'owner') {
-        await users.setRole(target.id, 'owner');
-        await users.setRole(actor.user.id, 'admin');
-        return;
-      }
-      await users.setRole(target.id, role);
+      if (role === 'owner') await users.handOver(actor.user.id, target.id);
+      else await users.setRole(target.id, role);
     },
 
     /** Removes someone the actor outranks: an admin removes members, the owner anyone else. */

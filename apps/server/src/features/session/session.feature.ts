@@ -17,7 +17,7 @@ export function sessionFeature({ clock, io, sessions, membership, limitPerAddres
     .get('/spaces/:space/access', signIns);
   const routes = sessionRoutes(sessions, {
     joined: (grant) => {
-      membership.membersChanged(grant.space, null).catch((err) => logger.warn({ err }, 'members not announced'));
+      membership.membersChanged(grant.space).catch((err) => logger.warn({ err }, 'members not announced'));
     },
     revoked: (userId) => io.in(userRoom(userId)).disconnectSockets(true),
   });

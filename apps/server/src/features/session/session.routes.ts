@@ -13,7 +13,7 @@ import { deviceLabel } from '../../session/secret-code.js';
 import type { SessionService } from '../../session/session.service.js';
 
 export interface SessionRouteEvents {
-  /** A session was granted: a new member may have joined the space. */
+  /** Someone new joined the space. */
   joined(grant: SessionGrant): void;
   /** Every other device of the user was signed out. */
   revoked(userId: string): void;
@@ -25,8 +25,8 @@ export function sessionRoutes(sessions: SessionService, events: SessionRouteEven
   const router = Router();
   router.post('/sessions', async (req, res) => {
     const body = parseOrThrow(createSessionBodySchema, req.body);
-    const grant = await sessions.join({ ...body, deviceLabel: labelOf(req) });
-    events.joined(grant);
+    const { grant, newMember } = await sessions.join({ ...body, deviceLabel: labelOf(req) });
+    if (newMember) events.joined(grant);
     res.status(201).json(grant);
   });
   // "Link another device": a one-time code from a signed-in tab signs this browser in as the same user.

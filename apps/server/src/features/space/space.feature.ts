@@ -30,8 +30,9 @@ export function spaceFeature({ users, spaces, membership, clock }: FeatureContex
       },
       'space:set-role': async (socket, { userId, role }) => {
         await service.setRole(session(socket), userId, role);
-        if (role === 'owner') await membership.membersChanged(socket.data.space, socket.data.user.id);
-        return { members: await membership.membersChanged(socket.data.space, userId) };
+        // Handing over demotes the old owner too.
+        const changed = role === 'owner' ? [userId, socket.data.user.id] : [userId];
+        return { members: await membership.membersChanged(socket.data.space, ...changed) };
       },
       'space:remove-member': async (socket, { userId, block }) => {
         await service.removeMember(session(socket), userId, block);
@@ -41,7 +42,7 @@ export function spaceFeature({ users, spaces, membership, clock }: FeatureContex
       'space:leave': async (socket) => {
         await service.leave(session(socket));
         const { space, user } = socket.data;
-        await membership.membersChanged(space, null);
+        await membership.membersChanged(space);
         // After the ack: this tab is one of those closing.
         setImmediate(() => membership.endSessions({ userId: user.id }, 'left'));
         return null;
