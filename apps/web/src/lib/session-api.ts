@@ -15,75 +15,59 @@ const UNREACHABLE = {
 
 /** Joins a space under a display name; sends the token already held so its owner can take their name again. */
 export function createSession(body: CreateSessionBody): Promise<Ack<SessionGrant>> {
-  return fetchAck(
-    '/api/sessions',
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-    },
-    {
-      read: readJson(isSessionGrant),
-      unreachable: UNREACHABLE,
-      failed: (status) => ({
-        code: ErrorCode.Unavailable,
-        message: `Huddle could not be joined right now (HTTP ${status}). Try again in a moment.`,
-      }),
-    },
-  );
+  return apiAck('/api/sessions', postJson(body), isSessionGrant, 'Huddle could not be joined right now');
 }
 
 /** How this browser may join a space: open, or by the invite it carries; a private space without one is refused. */
 export function checkSpaceAccess(space: string, invite: string | null): Promise<Ack<SpaceAccess>> {
   const query = invite === null ? '' : `?${new URLSearchParams({ invite })}`;
-  return fetchAck(
+  return apiAck(
     `/api/spaces/${encodeURIComponent(space)}/access${query}`,
-    { headers: { accept: 'application/json' } },
-    {
-      read: readJson(isSpaceAccess),
-      unreachable: UNREACHABLE,
-      failed: (status) => ({
-        code: ErrorCode.Unavailable,
-        message: `Huddle could not be reached right now (HTTP ${status}). Try again in a moment.`,
-      }),
-    },
+    {},
+    isSpaceAccess,
+    'Huddle could not be reached right now',
   );
 }
 
 /** Signs this browser in as the user who made a "link another device" code. */
 export function linkDevice(body: LinkSessionBody): Promise<Ack<SessionGrant>> {
+  return apiAck('/api/sessions/link', postJson(body), isSessionGrant, 'This device could not be signed in right now');
+}
+
+/** Signs the user out of every other device: their tokens stop working. Returns this device's new grant. */
+export function revokeOtherSessions(token: string): Promise<Ack<SessionGrant>> {
+  return apiAck(
+    '/api/sessions/revoke',
+    { method: 'POST', headers: { authorization: `Bearer ${token}` } },
+    isSessionGrant,
+    'Other devices could not be signed out',
+  );
+}
+
+/** A request's options, its headers as a plain record so they can be added to. */
+type ApiInit = Omit<RequestInit, 'headers'> & { headers?: Record<string, string> };
+
+/**
+ * A session-API call answering JSON, as an `Ack`. `failure` says what did not happen, for an answer
+ * that is neither the data nor the API's own error.
+ */
+function apiAck<T>(url: string, init: ApiInit, isT: (value: unknown) => value is T, failure: string) {
   return fetchAck(
-    '/api/sessions/link',
+    url,
+    { ...init, headers: { ...init.headers, accept: 'application/json' } },
     {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-    },
-    {
-      read: readJson(isSessionGrant),
+      read: readJson(isT),
       unreachable: UNREACHABLE,
       failed: (status) => ({
         code: ErrorCode.Unavailable,
-        message: `This device could not be signed in right now (HTTP ${status}). Try again in a moment.`,
+        message: `${failure} (HTTP ${status}). Try again in a moment.`,
       }),
     },
   );
 }
 
-/** Signs the user out of every other device: their tokens stop working. Returns this device's new grant. */
-export function revokeOtherSessions(token: string): Promise<Ack<SessionGrant>> {
-  return fetchAck(
-    '/api/sessions/revoke',
-    { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
-    {
-      read: readJson(isSessionGrant),
-      unreachable: UNREACHABLE,
-      failed: (status) => ({
-        code: ErrorCode.Unavailable,
-        message: `Other devices could not be signed out (HTTP ${status}). Try again in a moment.`,
-      }),
-    },
-  );
+function postJson(body: unknown): ApiInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
 function isSpaceAccess(value: unknown): value is SpaceAccess {
