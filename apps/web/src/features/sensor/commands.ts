@@ -7,8 +7,7 @@ import {
   type SensorRef,
   type SensorThresholds,
 } from '@huddle/protocol';
-import { fileNameOf, saveFile } from '../../lib/download';
-import { fetchAck } from '../../lib/http-ack';
+import { downloadExport } from '../../lib/download';
 import { serverNow } from '../../lib/server-time';
 import { sendCommand } from '../../lib/socket';
 import { currentSpace } from '../../lib/space-epoch';
@@ -66,21 +65,9 @@ export async function exportCsv(range: SensorRange): Promise<Ack<{ fileName: str
     return { ok: false, error: { code: ErrorCode.BadRequest, message: 'There is no sensor to export yet' } };
   }
   const path = `/api/spaces/${encodeURIComponent(space)}/sensors/${encodeURIComponent(selectedSensorId)}/readings.csv`;
-  const download = await fetchAck(
-    `${path}?range=${range}`,
-    { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(EXPORT_TIMEOUT_MS) },
-    {
-      read: async (response) => ({
-        blob: await response.blob(),
-        fileName:
-          fileNameOf(response.headers.get('content-disposition')) ?? `${space}-${selectedSensorId}-${range}.csv`,
-      }),
-      unreachable: { code: ErrorCode.Timeout, message: 'The export did not finish — try again' },
-      interrupted: { code: ErrorCode.Timeout, message: 'The export was interrupted — try again' },
-      failed: (status) => ({ code: ErrorCode.Internal, message: `The export failed (HTTP ${status})` }),
-    },
-  );
-  if (!download.ok) return download;
-  saveFile(download.data.blob, download.data.fileName);
-  return { ok: true, data: { fileName: download.data.fileName } };
+  return downloadExport(`${path}?range=${range}`, {
+    token,
+    fallbackName: `${space}-${selectedSensorId}-${range}.csv`,
+    timeoutMs: EXPORT_TIMEOUT_MS,
+  });
 }

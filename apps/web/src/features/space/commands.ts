@@ -12,8 +12,7 @@ import {
   type SpaceMembers,
   type SpaceSettings,
 } from '@huddle/protocol';
-import { fileNameOf, saveFile } from '../../lib/download';
-import { fetchAck } from '../../lib/http-ack';
+import { downloadExport } from '../../lib/download';
 import { endOpenSession } from '../../lib/session-end';
 import { sendCommand } from '../../lib/socket';
 import { currentSpace } from '../../lib/space-epoch';
@@ -106,20 +105,9 @@ export async function exportSpace(format: ExportFormat): Promise<Ack<{ fileName:
   if (space === null || token === undefined) {
     return { ok: false, error: { code: ErrorCode.Unauthorized, message: 'Join the space first' } };
   }
-  const download = await fetchAck(
-    `/api/spaces/${encodeURIComponent(space)}/export?format=${format}`,
-    { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(EXPORT_TIMEOUT_MS) },
-    {
-      read: async (response) => ({
-        blob: await response.blob(),
-        fileName: fileNameOf(response.headers.get('content-disposition')) ?? `${space}.${format}`,
-      }),
-      unreachable: { code: ErrorCode.Timeout, message: 'The export did not finish — try again' },
-      interrupted: { code: ErrorCode.Timeout, message: 'The export was interrupted — try again' },
-      failed: (status) => ({ code: ErrorCode.Internal, message: `The export failed (HTTP ${status})` }),
-    },
-  );
-  if (!download.ok) return download;
-  saveFile(download.data.blob, download.data.fileName);
-  return { ok: true, data: { fileName: download.data.fileName } };
+  return downloadExport(`/api/spaces/${encodeURIComponent(space)}/export?format=${format}`, {
+    token,
+    fallbackName: `${space}.${format}`,
+    timeoutMs: EXPORT_TIMEOUT_MS,
+  });
 }
