@@ -45,7 +45,10 @@ function NoSession({ space, query }: { space: string; query: JoinQuery }) {
   /** A join the server refused after the check said yes (an invite revoked meanwhile, a blocked browser). */
   const [refused, setRefused] = useState<JoinPage | null>(null);
   const checking = first.kind === 'check-access';
+  /** Bumped by "Try again": the check runs anew. */
+  const [attempt, setAttempt] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is there to run the check again
   useEffect(() => {
     if (!checking) return;
     let current = true;
@@ -55,11 +58,11 @@ function NoSession({ space, query }: { space: string; query: JoinQuery }) {
     return () => {
       current = false;
     };
-  }, [checking, space, invite]);
+  }, [checking, space, invite, attempt]);
 
   const retry = () => {
     setChecked(null);
-    void checkSpaceAccess(space, invite).then((ack) => setChecked(joinPageFor(ack, invite)));
+    setAttempt((n) => n + 1);
   };
 
   const page = refused ?? (checking ? checked : first);
