@@ -10,6 +10,7 @@ import { createInvite, listInvites, revokeInvite } from '../commands';
 import { EXPIRY_OPTIONS, USE_OPTIONS, usesText } from '../lib/invite-options';
 import { expiresText } from '../lib/time-text';
 import { CopyField } from './copy-field';
+import { DialogSection } from './dialog-section';
 
 const DEFAULT_EXPIRY = EXPIRY_OPTIONS[2].hours;
 
@@ -128,12 +129,8 @@ function InviteList({
   onRevoke: (inviteId: string) => void;
 }) {
   const now = useServerNow(60_000);
-  const titleId = useId();
   return (
-    <section className="space-dialog__section" aria-labelledby={titleId}>
-      <h3 className="space-dialog__heading" id={titleId}>
-        Live invites
-      </h3>
+    <DialogSection title="Live invites">
       {invites === null ? (
         <p className="space-dialog__muted">Loading…</p>
       ) : invites.length === 0 ? (
@@ -160,6 +157,6 @@ function InviteList({
           ))}
         </ul>
       )}
-    </section>
+    </DialogSection>
   );
 }

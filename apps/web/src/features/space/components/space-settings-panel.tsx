@@ -7,6 +7,7 @@ import { useSharedDraft } from '../../../hooks/use-shared-draft';
 import { useMembersStore } from '../../../stores/members-store';
 import { deleteSpace, type ExportFormat, exportSpace, saveSpaceSettings } from '../commands';
 import { type SettingsField, settingsPatch, settingsToFields } from '../lib/settings-form';
+import { DialogSection } from './dialog-section';
 
 /** The space's settings, its export and (for the owner) its deletion: admins only. */
 export function SpaceSettingsPanel({ space, role }: { space: string; role: Role }) {
@@ -118,17 +119,13 @@ function SettingsForm({ settings }: { settings: SpaceSettings }) {
 }
 
 function ExportSection() {
-  const titleId = useId();
   const { pending, run, feedback } = useCommand();
   const download = async (format: ExportFormat) => {
     const ack = await run(() => exportSpace(format));
     if (ack?.ok) feedback.show(`Downloaded ${ack.data.fileName}`, 'info');
   };
   return (
-    <section className="space-dialog__section" aria-labelledby={titleId}>
-      <h3 className="space-dialog__heading" id={titleId}>
-        Export
-      </h3>
+    <DialogSection title="Export">
       <p className="space-dialog__muted">
         Everything in the space: settings, people, channels and messages, sensors and readings.
       </p>
@@ -141,7 +138,7 @@ function ExportSection() {
         </button>
       </div>
       <InlineAlert flash={feedback.flash} onDismiss={feedback.dismiss} />
-    </section>
+    </DialogSection>
   );
 }
 
@@ -151,10 +148,7 @@ function DeleteSection({ space }: { space: string }) {
   const { pending, run, feedback } = useCommand();
   const matches = typed.trim() === space;
   return (
-    <section className="space-dialog__section space-settings__danger" aria-labelledby={`${id}-title`}>
-      <h3 className="space-dialog__heading" id={`${id}-title`}>
-        Delete space
-      </h3>
+    <DialogSection title="Delete space" className="space-settings__danger">
       <p className="space-dialog__muted">
         Deletes every message, sensor and reading for good, and closes everyone’s tabs. This cannot be undone.
       </p>
@@ -179,6 +173,6 @@ function DeleteSection({ space }: { space: string }) {
         </button>
       </form>
       <InlineAlert flash={feedback.flash} onDismiss={feedback.dismiss} />
-    </section>
+    </DialogSection>
   );
 }

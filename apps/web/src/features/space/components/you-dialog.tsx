@@ -1,5 +1,5 @@
 import { type Device, type DeviceLink, displayNameSchema, type Role, type SessionGrant } from '@huddle/protocol';
-import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { Field } from '../../../components/ui/field';
 import { InlineAlert } from '../../../components/ui/inline-alert';
 import { ModalDialog } from '../../../components/ui/modal-dialog';
@@ -12,6 +12,7 @@ import { useConnectionStore } from '../../../stores/connection-store';
 import { leaveSpace, linkAnotherDevice, listDevices, renameMe, signOut } from '../commands';
 import { agoText, countdownText } from '../lib/time-text';
 import { CopyField } from './copy-field';
+import { DialogSection } from './dialog-section';
 
 interface YouDialogProps {
   open: boolean;
@@ -29,18 +30,6 @@ export function YouDialog({ open, onClose, grant, role }: YouDialogProps) {
       <LinkDevice space={grant.space} />
       <SignOutOrLeave space={grant.space} role={role} />
     </ModalDialog>
-  );
-}
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  const id = useId();
-  return (
-    <section className="space-dialog__section" aria-labelledby={id}>
-      <h3 className="space-dialog__heading" id={id}>
-        {title}
-      </h3>
-      {children}
-    </section>
   );
 }
 
@@ -114,7 +103,7 @@ function Devices() {
   }
 
   return (
-    <Section title="Your devices">
+    <DialogSection title="Your devices">
       {devices === null ? (
         <p className="space-dialog__muted">Loading…</p>
       ) : (
@@ -151,7 +140,7 @@ function Devices() {
         </button>
       </div>
       <InlineAlert flash={feedback.flash} onDismiss={feedback.dismiss} />
-    </Section>
+    </DialogSection>
   );
 }
 
@@ -172,7 +161,7 @@ function LinkDevice({ space }: { space: string }) {
   }
 
   return (
-    <Section title="Link another device">
+    <DialogSection title="Link another device">
       <p className="space-dialog__muted">
         Open this link in another browser to sign it in as you, without a password. It works once, for 10 minutes.
       </p>
@@ -192,7 +181,7 @@ function LinkDevice({ space }: { space: string }) {
         </div>
       )}
       <InlineAlert flash={feedback.flash} onDismiss={feedback.dismiss} />
-    </Section>
+    </DialogSection>
   );
 }
 
@@ -201,7 +190,7 @@ function SignOutOrLeave({ space, role }: { space: string; role: Role }) {
   const { pending, run, feedback } = useCommand();
   const owner = role === 'owner';
   return (
-    <Section title="Sign out or leave">
+    <DialogSection title="Sign out or leave">
       <div className="settings-form__actions">
         <button type="button" className="button" disabled={pending} onClick={() => run(() => signOut())}>
           Sign out
@@ -240,6 +229,6 @@ function SignOutOrLeave({ space, role }: { space: string; role: Role }) {
         </div>
       )}
       <InlineAlert flash={feedback.flash} onDismiss={feedback.dismiss} />
-    </Section>
+    </DialogSection>
   );
 }
