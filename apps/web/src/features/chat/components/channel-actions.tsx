@@ -4,6 +4,7 @@ import { InlineAlert } from '../../../components/ui/inline-alert';
 import { useCommand } from '../../../hooks/use-command';
 import { usePermits } from '../../../stores/members-store';
 import { archiveChannel, deleteChannel } from '../commands';
+import { DeleteConfirm } from './delete-confirm';
 
 /**
  * What an admin may do to a channel other than #general: archive it (read-only, history kept) or
@@ -14,13 +15,11 @@ export function ChannelActions({ info }: { info: Conversation }) {
   const [confirming, setConfirming] = useState(false);
   const archive = useCommand();
   const remove = useCommand();
-  const confirmRef = useRef<HTMLButtonElement>(null);
   const deleteRef = useRef<HTMLButtonElement>(null);
   const wasConfirming = useRef(false);
 
   useEffect(() => {
-    if (confirming) confirmRef.current?.focus();
-    else if (wasConfirming.current) deleteRef.current?.focus();
+    if (!confirming && wasConfirming.current) deleteRef.current?.focus();
     wasConfirming.current = confirming;
   }, [confirming]);
 
@@ -30,30 +29,13 @@ export function ChannelActions({ info }: { info: Conversation }) {
   return (
     <div className="chat-channel-actions">
       {confirming ? (
-        <div className="chat-confirm">
-          <p>Delete #{info.name} and all its messages for everyone? This cannot be undone.</p>
-          <div className="chat-confirm__actions">
-            <button
-              ref={confirmRef}
-              type="button"
-              className="button button--small chat-button--danger"
-              disabled={remove.pending}
-              onClick={() => void remove.run(() => deleteChannel(info.id))}
-              onKeyDown={(event) => event.key === 'Escape' && setConfirming(false)}
-            >
-              Delete channel
-            </button>
-            <button
-              type="button"
-              className="button button--small button--ghost"
-              disabled={remove.pending}
-              onClick={() => setConfirming(false)}
-              onKeyDown={(event) => event.key === 'Escape' && setConfirming(false)}
-            >
-              Cancel
-            </button>
-          </div>
-        </div>
+        <DeleteConfirm
+          question={`Delete #${info.name} and all its messages for everyone? This cannot be undone.`}
+          confirmLabel="Delete channel"
+          pending={remove.pending}
+          onConfirm={() => void remove.run(() => deleteChannel(info.id))}
+          onCancel={() => setConfirming(false)}
+        />
       ) : (
         <>
           <button

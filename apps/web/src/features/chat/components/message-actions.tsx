@@ -10,6 +10,7 @@ import {
 } from 'react';
 import { isStaleAck } from '../../../lib/socket';
 import { deleteMessage, editMessage } from '../commands';
+import { DeleteConfirm } from './delete-confirm';
 
 /** The editor grows with the text up to this many pixels, then scrolls. */
 const MAX_EDITOR_HEIGHT_PX = 200;
@@ -36,13 +37,11 @@ export function MessageActions({ conversationId, seq, text, canEdit, canDelete, 
   const [problem, setProblem] = useState<string | null>(null);
   const editRef = useRef<HTMLButtonElement>(null);
   const deleteRef = useRef<HTMLButtonElement>(null);
-  const confirmRef = useRef<HTMLButtonElement>(null);
   const previous = useRef<Mode>('idle');
 
   // The button pressed disappears with the step it starts: keep the keyboard focus where the user is.
   useEffect(() => {
-    if (mode === 'confirming') confirmRef.current?.focus();
-    else if (mode === 'idle' && previous.current === 'editing') editRef.current?.focus();
+    if (mode === 'idle' && previous.current === 'editing') editRef.current?.focus();
     else if (mode === 'idle' && previous.current === 'confirming') deleteRef.current?.focus();
     previous.current = mode;
   }, [mode]);
@@ -88,35 +87,19 @@ export function MessageActions({ conversationId, seq, text, canEdit, canDelete, 
     <>
       {body}
       {mode === 'confirming' ? (
-        <div className="chat-confirm">
-          <p>Delete this message for everyone? This cannot be undone.</p>
-          <div className="chat-confirm__actions">
-            <button
-              ref={confirmRef}
-              type="button"
-              className="button button--small chat-button--danger"
-              disabled={pending}
-              onClick={() => void remove()}
-              onKeyDown={(event) => event.key === 'Escape' && open('idle')}
-            >
-              Delete for everyone
-            </button>
-            <button
-              type="button"
-              className="button button--small button--ghost"
-              disabled={pending}
-              onClick={() => open('idle')}
-              onKeyDown={(event) => event.key === 'Escape' && open('idle')}
-            >
-              Cancel
-            </button>
-          </div>
+        <DeleteConfirm
+          question="Delete this message for everyone? This cannot be undone."
+          confirmLabel="Delete for everyone"
+          pending={pending}
+          onConfirm={() => void remove()}
+          onCancel={() => open('idle')}
+        >
           {problem !== null && (
             <p className="chat-confirm__problem" role="alert">
               {problem}
             </p>
           )}
-        </div>
+        </DeleteConfirm>
       ) : (
         <div className="chat-message__actions">
           {canEdit && (
