@@ -44,7 +44,7 @@ interface SessionState {
 }
 
 /** What the page says when a session ended for a reason that leads back to the join form. */
-export const SESSION_END_NOTICES: Readonly<Record<Exclude<SessionEndReason, EndedSession['reason']>, string>> = {
+const SESSION_END_NOTICES: Readonly<Record<Exclude<SessionEndReason, EndedSession['reason']>, string>> = {
   'signed-out': 'You were signed out of this space on this device.',
   left: 'You left this space.',
 };

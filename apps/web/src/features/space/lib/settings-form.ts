@@ -19,7 +19,7 @@ export function settingsToFields(settings: SpaceSettings): SettingsDraft {
   };
 }
 
-export type SettingsFormResult =
+type SettingsFormResult =
   | { ok: true; patch: SpaceSettingsPatch | null }
   | { ok: false; errors: Partial<Record<SettingsField, string>> };
 
