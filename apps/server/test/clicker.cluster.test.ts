@@ -1,18 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { ErrorCode, ServerEvent } from '@huddle/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectRecorded,
-  createPgDatabase,
-  join,
-  removeRedisKeys,
-  send,
-  type TestClient,
-  uniqueSpace,
-} from './helpers.js';
-import { type NodeProcess, startNodeProcess } from './node-process.js';
-
-const REDIS_URL = process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { describe, expect, it } from 'vitest';
+import { connectRecorded, join, send, uniqueSpace } from './helpers.js';
+import { useTwoNodeCluster } from './node-process.js';
 
 /** What a shovel costs first: the gold each player mines before the race. */
 const SHOVEL_PRICE = 15;
@@ -21,43 +10,16 @@ const PLAYERS = 6;
 
 // Two server processes (production heartbeats) sharing a fresh PostgreSQL database and a Redis key prefix.
 describe('clicker purchases on two nodes', () => {
-  let pg: Awaited<ReturnType<typeof createPgDatabase>>;
-  const prefix = `huddle-test-${process.pid}-${randomBytes(3).toString('hex')}`;
-  let nodes: NodeProcess[] = [];
-  const sockets: TestClient[] = [];
+  const cluster = useTwoNodeCluster();
 
   async function tab(url: string, token: string) {
     const t = await connectRecorded(url, token);
-    sockets.push(t.socket);
+    cluster.track(t.socket);
     return { ...t, player: await t.events.next(ServerEvent.ClickerPlayer) };
   }
 
-  // Two node processes starting at once can take tens of seconds on a busy machine.
-  beforeAll(async () => {
-    pg = await createPgDatabase();
-    nodes = await Promise.all(
-      ['n1', 'n2'].map((id) =>
-        startNodeProcess({
-          DATABASE_URL: pg.url,
-          REDIS_URL,
-          REDIS_PREFIX: prefix,
-          NODE_ID: `${prefix}-${id}`,
-          SESSION_SECRET: 'cluster-test-secret-cluster-test-secret',
-        }),
-      ),
-    );
-  }, 60_000);
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.disconnect();
-  });
-  afterAll(async () => {
-    for (const n of nodes.splice(0)) await n.stop();
-    await pg.drop();
-    await removeRedisKeys(REDIS_URL, prefix);
-  });
-
   it('lets two tabs of one user on two nodes, buying at once with gold for one, buy exactly once', async () => {
-    const [n1, n2] = nodes.map((n) => n.url) as [string, string];
+    const [n1, n2] = cluster.nodes();
     const space = uniqueSpace('gold');
     const players = await Promise.all(
       Array.from({ length: PLAYERS }, async (_, i) => {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   PROTOCOL_VERSION,
   type SensorBoard,
@@ -7,21 +6,9 @@ import {
   type SessionGrant,
 } from '@huddle/protocol';
 import { io } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectRecorded,
-  createPgDatabase,
-  type EventLog,
-  join,
-  removeRedisKeys,
-  send,
-  type TestClient,
-  uniqueSpace,
-  useTestServers,
-} from './helpers.js';
-import { type NodeProcess, startNodeProcess } from './node-process.js';
-
-const REDIS_URL = process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { describe, expect, it } from 'vitest';
+import { connectRecorded, type EventLog, join, send, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
+import { useTwoNodeCluster } from './node-process.js';
 
 /** What a tab is told when its session ends, once it is also closed. */
 function endOf(socket: TestClient): Promise<SessionEnded> {
@@ -215,43 +202,17 @@ function recordClose(socket: TestClient): () => boolean {
 
 // Two server processes sharing a fresh PostgreSQL database and a Redis key prefix of their own.
 describe('deleting a space on two nodes', () => {
-  let pg: Awaited<ReturnType<typeof createPgDatabase>>;
-  const prefix = `huddle-test-${process.pid}-${randomBytes(3).toString('hex')}`;
-  let nodes: NodeProcess[] = [];
-  const sockets: TestClient[] = [];
-
-  beforeAll(async () => {
-    pg = await createPgDatabase();
-    nodes = await Promise.all(
-      ['n1', 'n2'].map((id) =>
-        startNodeProcess({
-          DATABASE_URL: pg.url,
-          REDIS_URL,
-          REDIS_PREFIX: prefix,
-          NODE_ID: `${prefix}-${id}`,
-          SESSION_SECRET: 'cluster-test-secret-cluster-test-secret',
-        }),
-      ),
-    );
-  }, 60_000);
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.disconnect();
-  });
-  afterAll(async () => {
-    for (const n of nodes.splice(0)) await n.stop();
-    await pg.drop();
-    await removeRedisKeys(REDIS_URL, prefix);
-  });
+  const cluster = useTwoNodeCluster();
 
   it('tells and closes the space’s tabs on the other node too; another space’s tab there stays', async () => {
-    const [n1, n2] = nodes.map((n) => n.url) as [string, string];
+    const [n1, n2] = cluster.nodes();
     const space = uniqueSpace('cluster');
     const owner = await join(n1, space, 'Olga');
     const member = await join(n2, space, 'Mo');
     const neighbour = await join(n2, uniqueSpace('neighbour'), 'Nell');
     const tab = async (url: string, grant: SessionGrant) => {
       const t = await connectRecorded(url, grant.token);
-      sockets.push(t.socket);
+      cluster.track(t.socket);
       await t.events.next(ServerEvent.SensorBoard);
       return t;
     };

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createPgDatabase, removeRedisKeys } from './helpers.js';
 
 const SERVER_DIR = path.resolve(import.meta.dirname, '..');
 
@@ -52,4 +55,50 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
           child.kill(signal);
         });
   return { url, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}
+
+/**
+ * Two server processes sharing a fresh PostgreSQL database and a Redis key prefix of their own, for the
+ * tests of one `describe`: started before them, stopped and cleaned up after. `nodes()` answers their
+ * URLs; sockets handed to `track` are closed after each test.
+ */
+export function useTwoNodeCluster() {
+  const redisUrl = process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `huddle-test-${process.pid}-${randomBytes(3).toString('hex')}`;
+  let pg: Awaited<ReturnType<typeof createPgDatabase>> | undefined;
+  let nodes: NodeProcess[] = [];
+  const sockets: { disconnect(): unknown }[] = [];
+
+  // Two node processes starting at once can take tens of seconds on a busy machine.
+  beforeAll(async () => {
+    pg = await createPgDatabase();
+    const url = pg.url;
+    nodes = await Promise.all(
+      ['n1', 'n2'].map((id) =>
+        startNodeProcess({
+          DATABASE_URL: url,
+          REDIS_URL: redisUrl,
+          REDIS_PREFIX: prefix,
+          NODE_ID: `${prefix}-${id}`,
+          SESSION_SECRET: 'cluster-test-secret-cluster-test-secret',
+        }),
+      ),
+    );
+  }, 60_000);
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.disconnect();
+  });
+  afterAll(async () => {
+    for (const n of nodes.splice(0)) await n.stop();
+    await pg?.drop();
+    await removeRedisKeys(redisUrl, prefix);
+  });
+
+  return {
+    nodes: () => nodes.map((n) => n.url) as [string, string],
+    track<S extends { disconnect(): unknown }>(socket: S): S {
+      sockets.push(socket);
+      return socket;
+    },
+  };
 }
