@@ -29,10 +29,14 @@ export function firstJoinPage(query: JoinQuery, ended: EndedSession | undefined,
   return { kind: 'check-access', invite: query.invite };
 }
 
-/** After the access check (or a refused join): the join form, or why not. */
+/** After the access check: the join form, or why not. */
 export function joinPageFor(ack: Ack<SpaceAccess>, invite: string | null): JoinPage {
-  if (ack.ok) return { kind: 'join', invite };
-  switch (ack.error.code) {
+  return ack.ok ? { kind: 'join', invite } : refusedPage(ack.error.code, ack.error.message);
+}
+
+/** The page for a refusal of the access check or of the join itself. */
+export function refusedPage(code: string, message: string): JoinPage {
+  switch (code) {
     case ErrorCode.SpacePrivate:
       return { kind: 'private' };
     case ErrorCode.InviteExpired:
@@ -40,6 +44,6 @@ export function joinPageFor(ack: Ack<SpaceAccess>, invite: string | null): JoinP
     case ErrorCode.Removed:
       return { kind: 'removed' };
     default:
-      return { kind: 'error', message: ack.error.message };
+      return { kind: 'error', message };
   }
 }

@@ -8,7 +8,7 @@ import { type JoinQuery, readJoinQuery } from '../../../lib/join-link';
 import { checkSpaceAccess, linkDevice } from '../../../lib/session-api';
 import { toSpaceSlug } from '../../../lib/space-slug';
 import { useSessionStore } from '../../../stores/session-store';
-import { firstJoinPage, type JoinPage, joinPageFor } from './join-gate';
+import { firstJoinPage, type JoinPage, joinPageFor, refusedPage } from './join-gate';
 import { SpaceView } from './space-view';
 
 export function SpaceRoute({ params }: RouteComponentProps<{ space: string }>) {
@@ -73,13 +73,7 @@ function NoSession({ space, query }: { space: string; query: JoinQuery }) {
     case 'link':
       return <LinkDevice space={space} code={page.code} />;
     case 'join':
-      return (
-        <JoinSpace
-          space={space}
-          invite={page.invite}
-          onRefused={(code) => setRefused(joinPageFor({ ok: false, error: { code, message: '' } }, page.invite))}
-        />
-      );
+      return <JoinSpace space={space} invite={page.invite} onRefused={(code) => setRefused(refusedPage(code, ''))} />;
     case 'private':
       return (
         <ClosedSpace space={space} title="This space is private — ask a member for an invite" testId="space-private" />
