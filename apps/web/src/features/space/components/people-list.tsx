@@ -6,6 +6,7 @@ import { useCommand } from '../../../hooks/use-command';
 import { useMembersStore } from '../../../stores/members-store';
 import { removeMember, setRole } from '../commands';
 import { type MemberActions, memberActions, ROLE_LABELS, sortMembers } from '../lib/member-actions';
+import { ConfirmStep } from './confirm-step';
 
 type Confirming = { userId: string; action: 'remove' | 'hand-over' } | null;
 
@@ -120,44 +121,29 @@ function MemberRow({ member, isMe, actions, confirming, pending, onConfirm, onRo
         </div>
       )}
       {confirming === 'hand-over' && (
-        <div className="member-row__confirm">
-          <p>Make {member.name} the owner of this space? You become an admin, and only they can hand it back.</p>
-          <div className="member-row__confirm-actions">
-            <button
-              type="button"
-              className="button button--small button--primary"
-              disabled={pending}
-              onClick={() => onRoleChange('owner')}
-            >
-              Hand over
-            </button>
-            <button type="button" className="button button--small" onClick={() => onConfirm(null)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        <ConfirmStep
+          question={`Make ${member.name} the owner of this space? You become an admin, and only they can hand it back.`}
+          confirmLabel="Hand over"
+          tone="primary"
+          pending={pending}
+          onConfirm={() => onRoleChange('owner')}
+          onCancel={() => onConfirm(null)}
+        />
       )}
       {confirming === 'remove' && (
-        <div className="member-row__confirm">
-          <p>Remove {member.name}? Their tabs close at once, and their name is free again.</p>
+        <ConfirmStep
+          question={`Remove ${member.name}? Their tabs close at once, and their name is free again.`}
+          confirmLabel={`Remove ${member.name}`}
+          tone="danger"
+          pending={pending}
+          onConfirm={() => onRemove(block)}
+          onCancel={() => onConfirm(null)}
+        >
           <label className="checkbox" htmlFor={blockId}>
             <input id={blockId} type="checkbox" checked={block} onChange={(event) => setBlock(event.target.checked)} />
             Also block them: the browsers they used cannot come back, even with an invite
           </label>
-          <div className="member-row__confirm-actions">
-            <button
-              type="button"
-              className="button button--small button--danger-solid"
-              disabled={pending}
-              onClick={() => onRemove(block)}
-            >
-              Remove {member.name}
-            </button>
-            <button type="button" className="button button--small" onClick={() => onConfirm(null)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        </ConfirmStep>
       )}
     </li>
   );

@@ -11,6 +11,7 @@ import { isStaleAck } from '../../../lib/socket';
 import { useConnectionStore } from '../../../stores/connection-store';
 import { leaveSpace, linkAnotherDevice, listDevices, renameMe, signOut } from '../commands';
 import { agoText, countdownText } from '../lib/time-text';
+import { ConfirmStep } from './confirm-step';
 import { CopyField } from './copy-field';
 import { DialogSection } from './dialog-section';
 
@@ -211,22 +212,14 @@ function SignOutOrLeave({ space, role }: { space: string; role: Role }) {
         </p>
       )}
       {confirmLeave && !owner && (
-        <div className="member-row__confirm">
-          <p>Leave {space}? Your name is free again, and you need a new invite to come back if the space is private.</p>
-          <div className="member-row__confirm-actions">
-            <button
-              type="button"
-              className="button button--small button--danger-solid"
-              disabled={pending}
-              onClick={() => run(leaveSpace)}
-            >
-              Leave {space}
-            </button>
-            <button type="button" className="button button--small" onClick={() => setConfirmLeave(false)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        <ConfirmStep
+          question={`Leave ${space}? Your name is free again, and you need a new invite to come back if the space is private.`}
+          confirmLabel={`Leave ${space}`}
+          tone="danger"
+          pending={pending}
+          onConfirm={() => run(leaveSpace)}
+          onCancel={() => setConfirmLeave(false)}
+        />
       )}
       <InlineAlert flash={feedback.flash} onDismiss={feedback.dismiss} />
     </DialogSection>
