@@ -115,7 +115,7 @@ export function createApp(deps: AppDeps): App {
     commands,
     sessions,
     commandLimit,
-    authorize: membership.authorize,
+    authorize: (socket, permission) => membership.permitted(socket.data, permission),
     logger,
     metrics,
   });

@@ -9,7 +9,7 @@ import {
   type SpaceSettings,
 } from '@huddle/protocol';
 import { deviceRoom, spaceRoom, userRoom } from '../io/rooms.js';
-import type { HuddleServer, HuddleSocket } from '../io/types.js';
+import type { HuddleServer } from '../io/types.js';
 import type { UserStore } from '../session/user.store.js';
 import type { SpaceStore } from './space.store.js';
 
@@ -73,10 +73,11 @@ export function createMembership(deps: {
     settingsOf,
     members,
 
-    /** Whether a socket's member may do what needs `permission` (the funnel asks before every handler). */
-    async authorize(socket: HuddleSocket, permission: Permission): Promise<boolean> {
-      if (permission === 'member') return true;
-      const { role, space } = socket.data;
+    /**
+     * Whether a member of `space` with `role` may do what needs `permission` (their role, and for shared
+     * settings the space's lock). The command funnel and the HTTP session routes both ask it.
+     */
+    async permitted({ space, role }: { space: string; role: Role }, permission: Permission): Promise<boolean> {
       if (permission !== 'settings') return permits(role, permission, false);
       const settings = await settingsOf(space);
       return permits(role, permission, settings?.lockSharedSettings ?? false);

@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js';
 import type { ExportRecord, FeatureData, RetentionRule } from '../feature.js';
 
 /** The version of the export's records; it changes when a record loses or changes a field. */
-export const EXPORT_VERSION = 1;
+const EXPORT_VERSION = 1;
 
 /**
  * A deletion that lost a deadlock to a command writing in the space meanwhile (PostgreSQL picks one of the

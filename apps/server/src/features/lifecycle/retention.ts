@@ -10,7 +10,7 @@ const DAY_MS = 24 * 3_600_000;
  * Rows per DELETE. A batch of this size takes a few milliseconds on either database, so the event loop,
  * which runs between batches, never stalls for long (test/retention.test.ts measures it).
  */
-export const RETENTION_BATCH = 500;
+const RETENTION_BATCH = 500;
 
 /** The first pass after start-up comes this soon at most: a node restarted often still gets to run it. */
 const FIRST_RUN_MAX_DELAY_MS = 5 * 60_000;
