@@ -15,7 +15,15 @@ export type Command =
   | { cmd: 'viewers-start'; count: number }
   | { cmd: 'viewers-report' }
   | { cmd: 'click'; players: number; durationMs: number; perSecond: number; flushMs: number }
-  | { cmd: 'ingest'; durationMs: number; batch: number; concurrency: number; perSecond?: number };
+  | {
+      cmd: 'ingest';
+      durationMs: number;
+      batch: number;
+      concurrency: number;
+      perSecond?: number;
+      /** Huddle: a session of the space's owner, who may read the ingest token (members may not). */
+      ownerToken?: string;
+    };
 
 export type Request = Command & { id: number };
 

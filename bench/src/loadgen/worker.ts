@@ -237,13 +237,24 @@ async function clickers(args: { players: number; durationMs: number; perSecond: 
   return report;
 }
 
-async function ingest(args: { durationMs: number; batch: number; concurrency: number; perSecond?: number }) {
-  const client = first();
+async function ingest(args: {
+  durationMs: number;
+  batch: number;
+  concurrency: number;
+  perSecond?: number;
+  ownerToken?: string;
+}) {
   let token = 'floor';
   if (target === 'huddle') {
-    const a = await client.request<Ack<{ token: string }>>('sensor:token', {}, ACK_TIMEOUT_MS);
-    if (!a.ok) throw new Error(`sensor:token: ${a.error.code}`);
-    token = a.data.token;
+    // The device token is for admins: read it in a tab of the space's owner, then close that tab.
+    const owner = await connectClient(target, url, 'owner', args.ownerToken);
+    try {
+      const a = await owner.request<Ack<{ token: string }>>('sensor:token', {}, ACK_TIMEOUT_MS);
+      if (!a.ok) throw new Error(`sensor:token: ${a.error.code}`);
+      token = a.data.token;
+    } finally {
+      owner.close();
+    }
   }
   const endpoint = `${url}/api/spaces/${BENCH_SPACE}/sensors/${BENCH_SENSOR}/readings`;
   const latency = new Histogram();

@@ -7,6 +7,7 @@ import { cpuMeter, cpuSeconds, rssBytes, waitMeter } from '../lib/proc.js';
 import { type RunningServer, startServer } from '../lib/servers.js';
 import { Histogram, type Summary, summarize } from '../lib/stats.js';
 import type { Target } from '../lib/targets.js';
+import { joinHuddle } from '../loadgen/client.js';
 import type { ChatPhaseReport, ConnectReport, SendReport } from '../loadgen/messages.js';
 import type { LoadWorker } from '../loadgen/pool.js';
 import { startWorker } from '../loadgen/pool.js';
@@ -123,6 +124,8 @@ async function waitIdle(pid: number, maxMs = 30_000): Promise<void> {
 class Harness {
   readonly receivers: LoadWorker[];
   readonly driver: LoadWorker;
+  /** Huddle: the session of the space's owner (the first to join, before any scenario's clients). */
+  ownerToken: string | undefined;
   private counts: number[] = [];
 
   constructor(
@@ -419,6 +422,7 @@ async function sensor(h: Harness, settings: Settings, log: (s: string) => void, 
       batch: s.batch,
       concurrency: s.concurrency,
       perSecond: s.readingsPerSecond,
+      ...(h.ownerToken === undefined ? {} : { ownerToken: h.ownerToken }),
     },
     s.durationMs + 60_000,
   );
@@ -516,6 +520,8 @@ export async function runTarget(
     const server = await startServer(target, options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {});
     const h = new Harness(target, server, settings);
     try {
+      // The bench's space is started by an owner of its own; every scenario's clients join it as members.
+      if (target === 'huddle') h.ownerToken = (await joinHuddle(server.url, 'bench-owner')).token;
       await run(h);
     } finally {
       await h.drops(result.dropped).catch(() => {});
