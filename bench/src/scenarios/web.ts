@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
 import { REPO_ROOT, startServer } from '../lib/servers.js';
 import { BENCH_SPACE } from '../lib/targets.js';
+import { joinHuddle } from '../loadgen/client.js';
 import { startWorker } from '../loadgen/pool.js';
 import type { Settings } from '../settings.js';
 
@@ -95,6 +96,8 @@ export async function measureLongTasks(
           for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
         }).observe({ type: 'longtask', buffered: true });`,
     });
+    // The space is started (open) by an owner of its own, who reads the device token; the viewer joins by link.
+    const ownerToken = (await joinHuddle(server.url, 'bench-owner')).token;
     await page.goto(`/s/${BENCH_SPACE}`);
     await page.getByLabel('Your name').fill('Viewer');
     await page.getByRole('button', { name: 'Join' }).click();
@@ -109,6 +112,7 @@ export async function measureLongTasks(
       batch: settings.batch,
       concurrency: 1,
       perSecond: settings.readingsPerSecond,
+      ownerToken,
     });
     await page.locator('.sensor-chart-section canvas').first().waitFor({ timeout: 15_000 });
     await sleep(1000);
@@ -127,6 +131,7 @@ export async function measureLongTasks(
         batch: settings.batch,
         concurrency: 1,
         perSecond: settings.readingsPerSecond,
+        ownerToken,
       },
       settings.durationMs + 60_000,
     );
