@@ -34,6 +34,8 @@ if ! redis-cli -u "${HUDDLE_TEST_REDIS_URL:-redis://127.0.0.1:6379}" ping >/dev/
 fi
 
 bash $pnpm install --frozen-lockfile
+# A node_modules installed under another Node version holds a better-sqlite3 built for that one.
+bash $pnpm --filter @huddle/server exec node -e "require('better-sqlite3')" 2>/dev/null || bash $pnpm rebuild better-sqlite3
 bash $pnpm lint
 bash $pnpm typecheck
 bash $pnpm test

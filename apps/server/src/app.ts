@@ -141,7 +141,7 @@ export function createApp(deps: AppDeps): App {
     async close() {
       closing = true;
       await Promise.all(features.map((f) => f.stop?.()));
-      // Disconnects every socket and closes the HTTP server (Node 20 also cuts idle keep-alive connections).
+      // Disconnects every socket and closes the HTTP server (Node 19+ also cuts idle keep-alive connections).
       await io.close();
       await connections.settled();
       await Promise.all(features.map((f) => f.drain?.()));
