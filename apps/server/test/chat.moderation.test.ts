@@ -5,7 +5,7 @@ import { AppError } from '../src/errors.js';
 import { type ChatService, createChatService } from '../src/features/chat/chat.service.js';
 import { createChatStore } from '../src/features/chat/chat.store.js';
 import type { Actor } from '../src/session/session.service.js';
-import { nameKey } from '../src/session/user.store.js';
+import { nameKey } from '../src/lib/name-key.js';
 import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
