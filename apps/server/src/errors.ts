@@ -55,7 +55,11 @@ export function parseInput<S extends z.ZodType>(
     const field = illFormed.map(String).join('.');
     return {
       ok: false,
-      error: new AppError(ErrorCode.BadRequest, 'Text must be well-formed Unicode (no lone surrogates)', field || undefined),
+      error: new AppError(
+        ErrorCode.BadRequest,
+        'Text must be well-formed Unicode (no lone surrogates)',
+        field || undefined,
+      ),
     };
   }
   const result = schema.safeParse(input);

@@ -83,7 +83,10 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     const node1 = service(storeOfNode1);
     const node2 = service(storeOfNode2);
     try {
-      const results = await Promise.allSettled([node1.buy(ana, 'excavator', randomUUID()), node2.buy(ana, 'excavator', randomUUID())]);
+      const results = await Promise.allSettled([
+        node1.buy(ana, 'excavator', randomUUID()),
+        node2.buy(ana, 'excavator', randomUUID()),
+      ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason.code)).toEqual([
         ErrorCode.InsufficientFunds,

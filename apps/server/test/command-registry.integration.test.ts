@@ -55,7 +55,7 @@ describe("the composed app's command registry", () => {
         ok: false,
         error: { ...illFormed, field: 'extra.0.deep' },
       });
-      expect(await sendRaw(socket, name, { ['k\ud83d']: 1 }), name).toMatchObject({ ok: false, error: illFormed });
+      expect(await sendRaw(socket, name, { 'k\ud83d': 1 }), name).toMatchObject({ ok: false, error: illFormed });
     }
     // Otherwise valid commands: a message or a name with a lone surrogate changes nothing.
     expect(
@@ -68,7 +68,11 @@ describe("the composed app's command registry", () => {
     const history = await sendRaw(socket, 'chat:history', { conversationId: 'c:general' });
     expect(history).toMatchObject({ ok: true, data: { messages: [] } });
     // A surrogate pair is one well-formed character: it goes through, and history shows what was acked.
-    const sent = await sendRaw(socket, 'chat:send', { conversationId: 'c:general', clientId: 'pair-0001', text: 'hi \ud83d\ude00' });
+    const sent = await sendRaw(socket, 'chat:send', {
+      conversationId: 'c:general',
+      clientId: 'pair-0001',
+      text: 'hi \ud83d\ude00',
+    });
     expect(sent).toMatchObject({ ok: true, data: { text: 'hi 😀' } });
   });
 

@@ -41,7 +41,9 @@ describe.each(storageBackends)('names unique by their skeleton on $name', (backe
     await createSpaceStore(storage.db).create('lookalikes', 'open', T0);
     const users = createUserStore(storage.db);
     expect(await users.create({ id: 'u-ana', space: 'lookalikes', name: 'Ana', createdAt: T0 })).not.toBeNull();
-    expect(await users.create({ id: 'u-fake', space: 'lookalikes', name: `${CYRILLIC_A}na`, createdAt: T0 })).toBeNull();
+    expect(
+      await users.create({ id: 'u-fake', space: 'lookalikes', name: `${CYRILLIC_A}na`, createdAt: T0 }),
+    ).toBeNull();
     expect(await users.create({ id: 'u-bo', space: 'lookalikes', name: 'Bo', createdAt: T0 })).not.toBeNull();
     expect(await users.rename('u-bo', `A${GREEK_NU}A`)).toBe(false);
     expect(await users.findById('u-bo')).toMatchObject({ name: 'Bo' });
@@ -57,7 +59,9 @@ const oldDatabases = [
     async open() {
       const dir = tempDir('huddle-migrate-');
       // biome-ignore lint/suspicious/noExplicitAny: a database from before migration 0008 has no typed schema here
-      const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(path.join(dir.dir, 'old.db')) }) });
+      const db = new Kysely<any>({
+        dialect: new SqliteDialect({ database: new SQLite(path.join(dir.dir, 'old.db')) }),
+      });
       return { db, cleanup: async () => dir.remove() };
     },
   },
@@ -114,7 +118,10 @@ describe.each(oldDatabases)('migration 0008 on a $name database from before it',
       expect(await users.rename('u-late', 'Anya')).toBe(true);
 
       // 2^32 readings: past a 32-bit integer.
-      await db.insertInto('sensors').values({ space: 'legacy', sensor_id: 'room', last_at: 1, total: 2 ** 32 }).execute();
+      await db
+        .insertInto('sensors')
+        .values({ space: 'legacy', sensor_id: 'room', last_at: 1, total: 2 ** 32 })
+        .execute();
       const { total } = await db.selectFrom('sensors').select('total').executeTakeFirstOrThrow();
       expect(Number(total)).toBe(2 ** 32);
     } finally {

@@ -297,7 +297,11 @@ async function rekeyNames(db: Kysely<unknown>): Promise<void> {
     .orderBy('id')
     .execute();
   for (const { id } of members) {
-    await users.updateTable('users').set({ name_key: `\u0002${id}` }).where('id', '=', id).execute();
+    await users
+      .updateTable('users')
+      .set({ name_key: `\u0002${id}` })
+      .where('id', '=', id)
+      .execute();
   }
   const taken = new Set<string>();
   for (const { id, space, name } of members) {
