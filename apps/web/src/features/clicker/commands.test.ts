@@ -136,9 +136,10 @@ describe('click batching', () => {
       const bought = buyItem('shovel');
       await vi.advanceTimersByTimeAsync(0);
       const call = calls.at(-1);
-      call?.answer(answer);
+      if (!call) throw new Error('nothing sent');
+      call.answer(answer);
       await bought;
-      return (call?.payload as { clientId: string }).clientId;
+      return (call.payload as { clientId: string }).clientId;
     };
     const first = await buy(timeout);
     // Pressed again: the same purchase, which the server charges once however many times it arrives.
