@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       METRICS_TOKEN: GOOD_METRICS_TOKEN,
       SQLITE_SYNCHRONOUS: 'FULL',
       PG_STATEMENT_TIMEOUT_MS: '2500',
-      PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: '30000',
+      PG_IDLE_IN_TX_TIMEOUT_MS: '30000',
     });
     expect(config).toMatchObject({
       metricsToken: GOOD_METRICS_TOKEN,
@@ -77,7 +77,7 @@ describe('loadConfig', () => {
       METRICS_PORT: '-1',
       SQLITE_SYNCHRONOUS: 'OFF',
       PG_STATEMENT_TIMEOUT_MS: '60000',
-      PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: 'never',
+      PG_IDLE_IN_TX_TIMEOUT_MS: 'never',
     });
     const named = message
       .split('\n')
@@ -91,7 +91,7 @@ describe('loadConfig', () => {
         'LOG_LEVEL',
         'METRICS_PORT',
         'METRICS_TOKEN',
-        'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+        'PG_IDLE_IN_TX_TIMEOUT_MS',
         'PG_STATEMENT_TIMEOUT_MS',
         'PORT',
         'RATE_LIMIT_SCALE',

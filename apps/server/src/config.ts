@@ -67,7 +67,7 @@ const envSchema = z.object({
     .min(100)
     .max(5000)
     .default(DEFAULT_POSTGRES_TIMEOUTS.statementTimeoutMs),
-  PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce
+  PG_IDLE_IN_TX_TIMEOUT_MS: z.coerce
     .number()
     .int()
     .min(1000)
@@ -176,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     postgresTimeouts: {
       statementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
-      idleInTransactionTimeoutMs: e.PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: e.PG_IDLE_IN_TX_TIMEOUT_MS,
     },
     retentionIntervalMs: e.RETENTION_INTERVAL_MS,
   };
