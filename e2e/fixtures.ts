@@ -10,7 +10,7 @@ import {
   type SessionGrant,
 } from '../packages/protocol/src/index.js';
 import { type HuddleCluster, startHuddleCluster } from './huddle-cluster.js';
-import { type HuddleServer, startHuddleServer } from './huddle-server.js';
+import { type HuddleServer, METRICS_HEADERS, startHuddleServer } from './huddle-server.js';
 
 /** A short work period so a test sees it end; breaks long enough to check them before they end. */
 export const FAST_POMODORO = {
@@ -158,7 +158,7 @@ export async function connectedSockets(server: HuddleServer): Promise<number> {
   const nodes = 'nodes' in server ? (server as HuddleCluster).nodes : [server];
   const counts = await Promise.all(
     nodes.map(async (node) => {
-      const text = await (await fetch(`${node.url}/metrics`)).text();
+      const text = await (await fetch(`${node.url}/metrics`, { headers: METRICS_HEADERS })).text();
       return Number(/^huddle_connected_sockets (\d+)/m.exec(text)?.[1] ?? Number.NaN);
     }),
   );

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type HuddleServer, startHuddleServer } from './huddle-server.js';
+import { type HuddleServer, METRICS_HEADERS, startHuddleServer } from './huddle-server.js';
 
 const TEMPLATE = path.resolve(import.meta.dirname, '../deploy/nginx.conf.template');
 const PG_ADMIN_URL = process.env.HUDDLE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -131,7 +131,7 @@ export async function startHuddleCluster(env: Record<string, string> = {}, count
       Promise.all(
         nodes.map(async (node) => {
           // A node that is down holds no sockets.
-          const text = await fetch(`${node.url}/metrics`).then(
+          const text = await fetch(`${node.url}/metrics`, { headers: METRICS_HEADERS }).then(
             (r) => r.text(),
             () => '',
           );

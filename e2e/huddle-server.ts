@@ -22,6 +22,11 @@ export interface HuddleServer {
 const LOG_LINES_KEPT = 150;
 
 /** Starts the built server as a real process with its own data directory, as production runs it. */
+/** Production refuses to start without a metrics token (or a metrics port of their own). */
+export const E2E_METRICS_TOKEN = 'e2e-metrics-token-e2e-metrics-token';
+/** What a scrape of an e2e server's /metrics sends. */
+export const METRICS_HEADERS = { authorization: `Bearer ${E2E_METRICS_TOKEN}` };
+
 export async function startHuddleServer(env: Record<string, string> = {}): Promise<HuddleServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'huddle-e2e-'));
   let port = 0;
@@ -34,6 +39,7 @@ export async function startHuddleServer(env: Record<string, string> = {}): Promi
         ...process.env,
         NODE_ENV: 'production',
         SESSION_SECRET: 'e2e-session-secret-e2e-session-secret',
+        METRICS_TOKEN: E2E_METRICS_TOKEN,
         HOST: '127.0.0.1',
         PORT: String(port),
         DATA_DIR: dataDir,

@@ -17,7 +17,7 @@ import { sessionFeature } from './features/session/session.feature.js';
 import { spaceFeature } from './features/space/space.feature.js';
 import { createAddressLimits } from './http/rate-limit.js';
 import { createRequireSession } from './http/session-auth.js';
-import { serveWeb } from './http/web-app.js';
+import { serveMetrics, serveWeb } from './http/web-app.js';
 import { createCommandLimit } from './io/command-limits.js';
 import { composeCommands } from './io/command-registry.js';
 import { acceptConnections, createSocketServer, listenToOtherNodes, sendSnapshots } from './io/socket-server.js';
@@ -57,6 +57,8 @@ export interface AppDeps {
 
 export interface App {
   http: HttpServer;
+  /** The server of METRICS_PORT, when metrics have a port of their own. */
+  metricsHttp: HttpServer | null;
   io: HuddleServer;
   features: readonly Feature[];
   /** Every protocol command's handler, from the feature that declares it. */
@@ -122,9 +124,11 @@ export function createApp(deps: AppDeps): App {
   // Broadcasts between nodes may have been lost while Redis was away: resend the state clients catch up from.
   cluster.onBroadcastsLost((socket) => sendSnapshots(features, socket));
   serveWeb(web, { config, db, logger, metrics, features, closing: () => closing });
+  const metricsHttp = config.metricsPort === undefined ? null : createServer(serveMetrics(config, metrics));
 
   return {
     http,
+    metricsHttp,
     io,
     features,
     commands,
@@ -135,6 +139,12 @@ export function createApp(deps: AppDeps): App {
         http.once('error', reject);
         http.listen(config.port, config.host, () => resolve());
       });
+      if (metricsHttp) {
+        await new Promise<void>((resolve, reject) => {
+          metricsHttp.once('error', reject);
+          metricsHttp.listen(config.metricsPort, config.host, () => resolve());
+        });
+      }
       for (const feature of features) await feature.start?.();
       return http.address() as AddressInfo;
     },
@@ -143,6 +153,10 @@ export function createApp(deps: AppDeps): App {
       await Promise.all(features.map((f) => f.stop?.()));
       // Disconnects every socket and closes the HTTP server (Node 19+ also cuts idle keep-alive connections).
       await io.close();
+      if (metricsHttp?.listening) {
+        metricsHttp.closeAllConnections();
+        await new Promise<void>((resolve) => metricsHttp.close(() => resolve()));
+      }
       await connections.settled();
       await Promise.all(features.map((f) => f.drain?.()));
       await presenceAnnouncer.stop();

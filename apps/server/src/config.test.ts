@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
 const GOOD_SECRET = 'a-production-secret-of-40-characters-xyz';
+const GOOD_METRICS_TOKEN = 'a-metrics-token-of-32-characters';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -39,8 +40,16 @@ describe('loadConfig', () => {
       RATE_LIMIT_SCALE: '2',
       SESSION_TTL_HOURS: '1',
       RETENTION_INTERVAL_MS: '60000',
+      METRICS_TOKEN: GOOD_METRICS_TOKEN,
+      SQLITE_SYNCHRONOUS: 'FULL',
+      PG_STATEMENT_TIMEOUT_MS: '2500',
+      PG_IDLE_IN_TX_TIMEOUT_MS: '30000',
     });
     expect(config).toMatchObject({
+      metricsToken: GOOD_METRICS_TOKEN,
+      metricsPort: undefined,
+      sqliteSynchronous: 'FULL',
+      postgresTimeouts: { statementTimeoutMs: 2500, idleInTransactionTimeoutMs: 30_000 },
       env: 'production',
       port: 8080,
       sessionSecret: GOOD_SECRET,
@@ -65,6 +74,10 @@ describe('loadConfig', () => {
       HEARTBEAT_INTERVAL_MS: 'soon',
       METRICS_TOKEN: 'short',
       RETENTION_INTERVAL_MS: '10',
+      METRICS_PORT: '-1',
+      SQLITE_SYNCHRONOUS: 'OFF',
+      PG_STATEMENT_TIMEOUT_MS: '60000',
+      PG_IDLE_IN_TX_TIMEOUT_MS: 'never',
     });
     const named = message
       .split('\n')
@@ -76,12 +89,16 @@ describe('loadConfig', () => {
         'DATABASE_URL',
         'HEARTBEAT_INTERVAL_MS',
         'LOG_LEVEL',
+        'METRICS_PORT',
         'METRICS_TOKEN',
+        'PG_IDLE_IN_TX_TIMEOUT_MS',
+        'PG_STATEMENT_TIMEOUT_MS',
         'PORT',
         'RATE_LIMIT_SCALE',
         'REDIS_URL',
         'RETENTION_INTERVAL_MS',
         'SESSION_SECRET',
+        'SQLITE_SYNCHRONOUS',
       ].sort(),
     );
     expect(message).toContain('SESSION_SECRET must be at least 32 characters');
@@ -100,13 +117,44 @@ describe('loadConfig', () => {
       expect(readdirSync(dir)).toEqual([]);
     });
 
+    it('requires METRICS_TOKEN unless METRICS_PORT gives metrics a port of their own', () => {
+      const production = { NODE_ENV: 'production', DATA_DIR: dataDir(), SESSION_SECRET: GOOD_SECRET };
+      expect(refusal(production).message).toMatch(/METRICS_TOKEN: required in production/);
+      expect(loadConfig({ ...production, METRICS_TOKEN: GOOD_METRICS_TOKEN })).toMatchObject({
+        metricsToken: GOOD_METRICS_TOKEN,
+        metricsPort: undefined,
+      });
+      expect(loadConfig({ ...production, METRICS_PORT: '9464' })).toMatchObject({
+        metricsToken: undefined,
+        metricsPort: 9464,
+      });
+      // Outside production metrics stay open on the main port, as before.
+      expect(loadConfig({ DATA_DIR: dataDir() })).toMatchObject({ metricsToken: undefined, metricsPort: undefined });
+    });
+
+    it("defaults to SQLite synchronous=NORMAL and PostgreSQL timeouts below the client's own", () => {
+      const config = loadConfig({
+        NODE_ENV: 'production',
+        DATA_DIR: dataDir(),
+        SESSION_SECRET: GOOD_SECRET,
+        METRICS_TOKEN: GOOD_METRICS_TOKEN,
+      });
+      expect(config.sqliteSynchronous).toBe('NORMAL');
+      expect(config.postgresTimeouts).toEqual({ statementTimeoutMs: 4000, idleInTransactionTimeoutMs: 10_000 });
+    });
+
     it('refuses a SESSION_SECRET shorter than 32 characters', () => {
       const short = GOOD_SECRET.slice(0, 31);
       expect(refusal({ NODE_ENV: 'production', DATA_DIR: dataDir(), SESSION_SECRET: short }).message).toMatch(
         /SESSION_SECRET must be at least 32 characters/,
       );
       expect(
-        loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir(), SESSION_SECRET: `${short}x` }).sessionSecret,
+        loadConfig({
+          NODE_ENV: 'production',
+          DATA_DIR: dataDir(),
+          SESSION_SECRET: `${short}x`,
+          METRICS_TOKEN: GOOD_METRICS_TOKEN,
+        }).sessionSecret,
       ).toBe(`${short}x`);
     });
   });

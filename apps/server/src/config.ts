@@ -10,6 +10,7 @@ import {
   pomodoroSettingsSchema,
 } from '@huddle/protocol';
 import { z } from 'zod';
+import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './db/database.js';
 
 const optionalInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -57,6 +58,21 @@ const envSchema = z.object({
   MAX_CONNECTIONS_PER_IP: optionalInt(100),
   RATE_LIMIT_SCALE: z.coerce.number().positive().max(1_000_000).default(1),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN needs at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  // At most the client's own 5 s query timeout: past it a statement has failed on this side anyway.
+  PG_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(5000)
+    .default(DEFAULT_POSTGRES_TIMEOUTS.statementTimeoutMs),
+  PG_IDLE_IN_TX_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(3_600_000)
+    .default(DEFAULT_POSTGRES_TIMEOUTS.idleInTransactionTimeoutMs),
   RETENTION_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -98,6 +114,12 @@ export interface Config {
   rateLimitScale: number;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
   metricsToken?: string | undefined;
+  /** When set, `/metrics` is served on this port only (for a network the public cannot reach), not on `port`. */
+  metricsPort?: number | undefined;
+  /** SQLite's `synchronous` pragma: NORMAL (with WAL: survives a process crash) or FULL (also a power cut). */
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** Server-side PostgreSQL limits on every pooled connection. */
+  postgresTimeouts: PostgresTimeouts;
   /** How often the retention job deletes readings and messages older than their space keeps them. */
   retentionIntervalMs: number;
 }
@@ -125,6 +147,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production (32+ characters)');
   }
+  // Metrics tell who is connected and how busy each command is: not for the public port, unguarded.
+  if (e.NODE_ENV === 'production' && !e.METRICS_TOKEN && e.METRICS_PORT === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  METRICS_TOKEN: required in production (16+ characters), unless METRICS_PORT serves metrics on a port of their own',
+    );
+  }
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -144,6 +172,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    postgresTimeouts: {
+      statementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: e.PG_IDLE_IN_TX_TIMEOUT_MS,
+    },
     retentionIntervalMs: e.RETENTION_INTERVAL_MS,
   };
 }

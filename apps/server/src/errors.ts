@@ -1,4 +1,4 @@
-import { type AppErrorBody, ErrorCode } from '@huddle/protocol';
+import { type AppErrorBody, ErrorCode, illFormedPath } from '@huddle/protocol';
 import type { z } from 'zod';
 
 /** An expected failure with a stable code: handlers turn it into an error ack or an HTTP error. */
@@ -42,8 +42,32 @@ export function badRequestFrom(error: z.ZodError): AppError {
   return new AppError(ErrorCode.BadRequest, issue?.message ?? 'Invalid payload', field || undefined);
 }
 
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+/**
+ * Parses client input (a command's payload, an HTTP body, path or query): every string in it, at any
+ * depth, must be well-formed UTF-16, then the schema decides. Every client input goes through here.
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+): { ok: true; data: z.output<S> } | { ok: false; error: AppError } {
+  const illFormed = illFormedPath(input);
+  if (illFormed !== null) {
+    const field = illFormed.map(String).join('.');
+    return {
+      ok: false,
+      error: new AppError(
+        ErrorCode.BadRequest,
+        'Text must be well-formed Unicode (no lone surrogates)',
+        field || undefined,
+      ),
+    };
+  }
   const result = schema.safeParse(input);
-  if (!result.success) throw badRequestFrom(result.error);
-  return result.data;
+  return result.success ? { ok: true, data: result.data } : { ok: false, error: badRequestFrom(result.error) };
+}
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = parseInput(schema, input);
+  if (!parsed.ok) throw parsed.error;
+  return parsed.data;
 }

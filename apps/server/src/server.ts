@@ -50,7 +50,13 @@ export async function startHuddle(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
   logger.info(
-    { url, storage: kind, cluster: config.redis ? config.nodeId : null, web: config.webDist ?? null },
+    {
+      url,
+      storage: kind,
+      cluster: config.redis ? config.nodeId : null,
+      web: config.webDist ?? null,
+      metricsPort: (app.metricsHttp?.address() as AddressInfo | null)?.port ?? null,
+    },
     'huddle listening',
   );
   return {

@@ -395,6 +395,19 @@ describe('channels, direct conversations, typing and read marks', () => {
     expect(await ana.events.next(ServerEvent.ChatMessage)).toMatchObject({ conversationId: 'c:design-team', seq: 1 });
     const general = await send(ana.socket, 'chat:history', { conversationId: 'c:general' });
     expect(general.ok && general.data.messages).toEqual([]);
+    // A look-alike of a channel that exists is refused; the same name gives the channel back.
+    expect(await send(bo.socket, 'chat:create-channel', { name: 'design-tearn' })).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.NameTaken, field: 'name', message: '#design-team looks the same: choose another name' },
+    });
+    expect(await send(bo.socket, 'chat:create-channel', { name: 'genera1' })).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.NameTaken },
+    });
+    expect(await send(bo.socket, 'chat:create-channel', { name: 'design-team' })).toMatchObject({
+      ok: true,
+      data: { id: 'c:design-team' },
+    });
   });
 
   it('shows a direct conversation only to its two members', async () => {

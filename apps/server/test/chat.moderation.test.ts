@@ -4,8 +4,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
 import { type ChatService, createChatService } from '../src/features/chat/chat.service.js';
 import { createChatStore } from '../src/features/chat/chat.store.js';
+import { nameKey } from '../src/lib/name-key.js';
 import type { Actor } from '../src/session/session.service.js';
-import { nameKey } from '../src/session/user.store.js';
 import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, ServerEvent } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
 import { connectRecorded, join, send, uniqueSpace } from './helpers.js';
@@ -36,8 +37,8 @@ describe('clicker purchases on two nodes', () => {
     const races = await Promise.all(
       players.map(({ onNode1, onNode2 }) =>
         Promise.all([
-          send(onNode1.socket, 'clicker:buy', { item: 'shovel' }),
-          send(onNode2.socket, 'clicker:buy', { item: 'shovel' }),
+          send(onNode1.socket, 'clicker:buy', { item: 'shovel', clientId: randomUUID() }),
+          send(onNode2.socket, 'clicker:buy', { item: 'shovel', clientId: randomUUID() }),
         ]),
       ),
     );

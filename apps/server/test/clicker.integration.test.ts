@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CLICKER_LIMITS, ErrorCode, MILLI, ServerEvent } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
 import { connectRecorded, type EventLog, join, send, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
@@ -41,7 +42,7 @@ describe('gold clicker over Socket.IO', () => {
     const s = await servers.start();
     const ana = await player(s.url, uniqueSpace(), 'Ana');
     await send(ana.socket, 'clicker:click', { count: 5 });
-    const refused = await send(ana.socket, 'clicker:buy', { item: 'shovel' });
+    const refused = await send(ana.socket, 'clicker:buy', { item: 'shovel', clientId: randomUUID() });
     expect(refused).toEqual({
       ok: false,
       error: {
@@ -87,8 +88,11 @@ describe('gold clicker over Socket.IO', () => {
 
     // 20 clicks a second: enough for a shovel (15) within the second burst.
     await send(ana.socket, 'clicker:click', { count: 1 }).then(() => undefined);
-    const bought = await send(ana.socket, 'clicker:buy', { item: 'shovel' });
+    const purchase = { item: 'shovel', clientId: randomUUID() } as const;
+    const bought = await send(ana.socket, 'clicker:buy', purchase);
     expect(bought).toMatchObject({ ok: true, data: { perClick: 2, items: { shovel: 1 } } });
+    // A retry (its ack was lost, say) is charged once: the same player back, no second shovel.
+    expect(await send(anaOtherTab.socket, 'clicker:buy', purchase)).toEqual(bought);
     expect(await bo.events.next(ServerEvent.ClickerPurchase)).toMatchObject({
       user: { name: 'Ana' },
       item: 'shovel',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, MILLI } from '@huddle/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
 
   it('lets two tabs on one node buying at once spend the gold only once', async () => {
     const ana = await player('Ana', 150 * MILLI);
-    const results = await Promise.allSettled([1, 2, 3].map(() => clicker.buy(ana, 'excavator')));
+    const results = await Promise.allSettled([1, 2, 3].map(() => clicker.buy(ana, 'excavator', randomUUID())));
     const bought = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r) => r.status === 'rejected');
     expect(bought).toHaveLength(1);
@@ -82,7 +83,10 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     const node1 = service(storeOfNode1);
     const node2 = service(storeOfNode2);
     try {
-      const results = await Promise.allSettled([node1.buy(ana, 'excavator'), node2.buy(ana, 'excavator')]);
+      const results = await Promise.allSettled([
+        node1.buy(ana, 'excavator', randomUUID()),
+        node2.buy(ana, 'excavator', randomUUID()),
+      ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason.code)).toEqual([
         ErrorCode.InsufficientFunds,
@@ -105,10 +109,49 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
     }
   });
 
+  it('charges a retried purchase once: the retry acks the player as it is then', async () => {
+    const ana = await player('Ana', 150 * MILLI);
+    const clientId = randomUUID();
+    const first = await clicker.buy(ana, 'excavator', clientId);
+    expect(first).toMatchObject({ goldMilli: 50 * MILLI, items: { excavator: 1 }, version: 1 });
+    t += 1000; // a second of income (1 gold) before the retry
+    const retried = await clicker.buy(ana, 'excavator', clientId);
+    expect(retried).toMatchObject({ goldMilli: 50 * MILLI, items: { excavator: 1 }, version: 1 });
+    expect(retried).toEqual(await clicker.player(ana));
+    expect(purchases).toEqual(['Ana excavator 100']);
+    expect((await clicker.feed(space)).purchases).toHaveLength(1);
+    // Another id is another purchase (refused here: 51 gold, an excavator now costs 115).
+    await expect(clicker.buy(ana, 'excavator', randomUUID())).rejects.toMatchObject({
+      code: ErrorCode.InsufficientFunds,
+    });
+  });
+
+  it('charges a purchase retried on two nodes at the same moment once', async () => {
+    const ana = await player('Ana', 250 * MILLI);
+    const otherDb = backend.name === 'PostgreSQL' ? await storage.reopen() : storage.db;
+    const writes: boolean[] = [];
+    const [storeOfNode1, storeOfNode2] = readTogether(store, createClickerStore(otherDb), writes);
+    const node1 = service(storeOfNode1);
+    const node2 = service(storeOfNode2);
+    const clientId = randomUUID();
+    try {
+      const [a, b] = await Promise.all([node1.buy(ana, 'excavator', clientId), node2.buy(ana, 'excavator', clientId)]);
+      // Both read 250 gold and wrote: one stored the purchase, the other found it on its next attempt.
+      expect([...writes].sort()).toEqual([false, true]);
+      expect(a).toEqual(b);
+      expect(a).toMatchObject({ goldMilli: 150 * MILLI, items: { excavator: 1 }, version: 1 });
+      expect((await clicker.feed(space)).purchases).toHaveLength(1);
+    } finally {
+      await node1.stop();
+      await node2.stop();
+      if (otherDb !== storage.db) await otherDb.destroy();
+    }
+  });
+
   it('changes nothing when a purchase is refused', async () => {
     const bo = await player('Bo', 14 * MILLI);
     const before = await clicker.player(bo);
-    await expect(clicker.buy(bo, 'shovel')).rejects.toMatchObject({ code: ErrorCode.InsufficientFunds });
+    await expect(clicker.buy(bo, 'shovel', randomUUID())).rejects.toMatchObject({ code: ErrorCode.InsufficientFunds });
     expect(await clicker.player(bo)).toEqual(before);
     expect((await clicker.feed(space)).purchases).toEqual([]);
   });
@@ -159,7 +202,7 @@ function readTogether(first: ClickerStore, second: ClickerStore, writes: boolean
       },
       async update(next, expectedVersion, purchase) {
         const written = await store.update(next, expectedVersion, purchase);
-        writes.push(written);
+        writes.push(written === 'updated');
         return written;
       },
     };

@@ -60,6 +60,24 @@ describe('configuration, as the server process sees it', () => {
   );
 
   it(
+    'a production start without METRICS_TOKEN or METRICS_PORT stops with exit code 1, never listening',
+    async () => {
+      const dir = tempDir('huddle-config-metrics-');
+      data.push(dir);
+      const { code, stdout, stderr } = await runServer({
+        NODE_ENV: 'production',
+        DATA_DIR: dir.dir,
+        SESSION_SECRET: 'a-production-secret-of-40-characters-xyz',
+        LOG_LEVEL: 'info',
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain('METRICS_TOKEN: required in production');
+      expect(stdout).not.toContain('huddle listening');
+    },
+    PROCESS_TEST_MS,
+  );
+
+  it(
     'a start with bad values stops with exit code 1 and names each of them',
     async () => {
       const dir = tempDir('huddle-config-bad-');

@@ -25,7 +25,7 @@ import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Config } from '../src/config.js';
-import { type Db, openDatabase } from '../src/db/database.js';
+import { type Db, DEFAULT_POSTGRES_TIMEOUTS, openDatabase } from '../src/db/database.js';
 import { type RunningHuddle, startHuddle } from '../src/server.js';
 
 export type TestClient = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -59,6 +59,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // themselves are tested at scale 1 (reliability suite) and the e2e suite runs the app at scale 1.
     rateLimitScale: 100,
     retentionIntervalMs: 3_600_000,
+    sqliteSynchronous: 'NORMAL',
+    postgresTimeouts: DEFAULT_POSTGRES_TIMEOUTS,
     ...overrides,
   };
 }

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { COMMAND_NAMES, ServerEvent, type SessionGrant } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
 import { connectRecorded, join, send, sendRaw, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
@@ -76,6 +77,19 @@ describe('/metrics', () => {
       expect(await delivered()).toBe(before + inSpace.length);
     }
     expect(outsider.events.count(ServerEvent.ChatMessage)).toBe(0);
+  });
+
+  it('with METRICS_PORT, answers on that port only: the public port has no /metrics', async () => {
+    const { url, app } = await servers.start({ metricsPort: 0 });
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
+    const metricsAddress = app.metricsHttp?.address() as AddressInfo | undefined;
+    if (!metricsAddress) throw new Error('no metrics server');
+    const { port } = metricsAddress;
+    expect(port).not.toBe(Number(new URL(url).port));
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('huddle_connected_sockets');
+    expect((await fetch(`http://127.0.0.1:${port}/api/sessions`)).status).toBe(404);
   });
 
   it('answers only the METRICS_TOKEN bearer when one is set', async () => {

@@ -107,7 +107,7 @@ function payloads(c: Crew, role: Role): { [K in CommandName]: CommandPayload<K> 
     'sensor:rotate-token': {},
     'sensor:delete': { sensorId: 'room' },
     'clicker:click': { count: 1 },
-    'clicker:buy': { item: 'shovel' },
+    'clicker:buy': { item: 'shovel', clientId: 'purchase-0001' },
     'space:members': {},
     'space:settings': { readingRetentionDays: 30 },
     'space:create-invite': {},

@@ -20,6 +20,8 @@ export const HUDDLE_ENV = {
   NODE_ENV: 'production',
   HOST: '127.0.0.1',
   LOG_LEVEL: 'warn',
+  // Production needs one; the bench never scrapes /metrics.
+  METRICS_TOKEN: 'bench-metrics-token-bench-metrics-token',
   MAX_CONNECTIONS_PER_IP: '100000',
   RATE_LIMIT_SCALE: '1000',
   CHAT_SEND_BURST: '1000000',

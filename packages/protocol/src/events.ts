@@ -250,7 +250,7 @@ export const commands = {
     clickerPlayerSchema,
     'clicker',
     'member',
-    'Buys one item; acks the player after the purchase.',
+    'Buys one item; acks the player after the purchase. A retry with the same client id is charged once and acks the player as it is then.',
   ),
   'space:members': command(
     emptyPayloadSchema,

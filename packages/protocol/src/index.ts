@@ -10,3 +10,4 @@ export * from './schemas/sensor.js';
 export * from './schemas/session.js';
 export * from './schemas/space.js';
 export * from './version.js';
+export * from './well-formed.js';

@@ -7,6 +7,7 @@ import {
   PomodoroState,
   pomodoroSettingsSchema,
 } from './schemas/pomodoro.js';
+import { illFormedPath } from './well-formed.js';
 
 describe('space slugs', () => {
   it.each(['a', 'team-a', '0-9', 'x'.repeat(40)])('accepts %s', (slug) => {
@@ -27,10 +28,39 @@ describe('display names', () => {
     ['x'.repeat(33), /at most 32/],
     ['a\u0000b', /control characters/],
     ['a\u202Eb', /control characters/],
+    ['Ana\u3164', /invisible or blank/],
+    ['\u3164', /invisible or blank/],
+    ['A\u200Bna', /control characters/],
+    ['Ana\u2800', /invisible or blank/],
+    ['Ana\uFE0F', /invisible or blank/],
+    ['Ana\u115F', /invisible or blank/],
+    ['Ana\u{E0041}', /control characters|invisible or blank/],
+    ['\u0301\u0301', /visible letter/],
   ])('refuses %j', (name, message) => {
     const result = displayNameSchema.safeParse(name);
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toMatch(message);
+  });
+});
+
+describe('display names people can tell apart', () => {
+  it.each(['Ana', 'José', 'Zoë Ng', '李小龙', 'Ana ❤️', 'Ana ✌︎', "O'Brien"])('accepts %j', (name) => {
+    expect(displayNameSchema.safeParse(name).success).toBe(true);
+  });
+});
+
+describe('well-formed UTF-16', () => {
+  it('finds the first lone surrogate at any depth, in a value or a key', () => {
+    expect(illFormedPath({ a: ['ok', { b: 'x\uD800' }] })).toEqual(['a', 1, 'b']);
+    expect(illFormedPath({ 'k\uDC00': 1 })).toEqual(['k\uDC00']);
+    expect(illFormedPath('\uDFFF')).toEqual([]);
+    expect(illFormedPath({ a: 'pair \uD83D\uDE00', n: 1, z: null, t: true })).toBeNull();
+  });
+
+  it('walks a deeply nested payload without overflowing the stack', () => {
+    let deep: unknown = 'x\uD800';
+    for (let i = 0; i < 200_000; i += 1) deep = [deep];
+    expect(illFormedPath(deep)).toHaveLength(200_000);
   });
 });
 

@@ -1,13 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
   Kysely,
   type LogEvent,
   PostgresDialect,
   type PostgresPool,
   type PostgresPoolClient,
   SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
   sql,
 } from 'kysely';
 import pg from 'pg';
@@ -19,10 +25,28 @@ export type Db = Kysely<Database>;
 /** A query that has not answered by then fails (UNAVAILABLE to the client) instead of hanging. */
 const QUERY_TIMEOUT_MS = 5000;
 
+/** How long a write waits for another process's lock on the SQLite file before it fails (UNAVAILABLE). */
+export const SQLITE_LOCK_WAIT_MS = 1000;
+
+export interface PostgresTimeouts {
+  /** PostgreSQL ends a statement that runs longer (`statement_timeout`). */
+  statementTimeoutMs: number;
+  /** PostgreSQL closes a session left idle inside a transaction this long (`idle_in_transaction_session_timeout`). */
+  idleInTransactionTimeoutMs: number;
+}
+
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
+  statementTimeoutMs: 4000,
+  idleInTransactionTimeoutMs: 10_000,
+};
+
 export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent, an SQLite file under dataDir. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** SQLite's `synchronous`: NORMAL (with WAL, a power cut may lose the last commits) or FULL. */
+  sqliteSynchronous?: 'NORMAL' | 'FULL' | undefined;
+  postgresTimeouts?: PostgresTimeouts | undefined;
   /** Called after every query, with its duration (for metrics). */
   onQuery?: ((event: LogEvent) => void) | undefined;
   /** A PostgreSQL connection failed, idle or in use (the pool replaces it by itself). */
@@ -36,15 +60,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<{ db: Db; 
   const kind = options.databaseUrl ? 'postgres' : 'sqlite';
   const db = new Kysely<Database>({
     dialect: options.databaseUrl
-      ? postgresDialect(options.databaseUrl, options.onConnectionError)
-      : sqliteDialect(options.dataDir),
+      ? postgresDialect(options.databaseUrl, options.onConnectionError, options.postgresTimeouts)
+      : sqliteDialect(options.dataDir, options.sqliteSynchronous),
     ...(options.onQuery ? { log: options.onQuery } : {}),
   });
   try {
     if (options.databaseUrl) {
-      // Migrations get a connection without the query timeout: nodes starting together wait on one
-      // another's migration lock for as long as that migration takes.
-      const migrator = new Kysely<unknown>({ dialect: postgresDialect(options.databaseUrl, undefined, 0) });
+      // Migrations get a connection without timeouts: nodes starting together wait on one another's
+      // migration lock for as long as that migration takes.
+      const migrator = new Kysely<unknown>({ dialect: postgresDialect(options.databaseUrl, undefined, null) });
       try {
         await migrateToLatest(migrator);
       } finally {
@@ -60,17 +84,58 @@ export async function openDatabase(options: DatabaseOptions): Promise<{ db: Db; 
   return { db, kind };
 }
 
-function sqliteDialect(dataDir: string): SqliteDialect {
+function sqliteDialect(dataDir: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): SqliteDialect {
   mkdirSync(dataDir, { recursive: true });
   const file = new SQLite(path.join(dataDir, 'huddle.sqlite'));
-  // WAL: readers never block the writer; NORMAL sync is durable across process crashes.
+  // WAL: readers never block the writer. NORMAL sync survives a process crash; FULL also a power cut.
   file.pragma('journal_mode = WAL');
-  file.pragma('synchronous = NORMAL');
+  file.pragma(`synchronous = ${synchronous}`);
   file.pragma('foreign_keys = ON');
-  // Only another process can hold the lock (this one is the only writer); the wait blocks the event loop,
-  // so it is short: a command then fails with UNAVAILABLE instead of stalling every other client.
-  file.pragma('busy_timeout = 250');
-  return new SqliteDialect({ database: withStatementCache(file) });
+  // Only another process can hold the lock (this one is the only writer). SQLite's own wait
+  // (busy_timeout) would block the event loop, once for every queued write: a write that finds the
+  // file locked fails at once here and is retried after an asynchronous pause instead.
+  file.pragma('busy_timeout = 0');
+  return new WaitingSqliteDialect({ database: withStatementCache(file) });
+}
+
+/** SQLite, whose writes wait for another process's lock without blocking the event loop. */
+class WaitingSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new WaitingSqliteDriver(this.#config);
+  }
+}
+
+/**
+ * Kysely runs SQLite's statements one at a time on its one connection. A statement refused with
+ * SQLITE_BUSY is tried again after 2, 4, 8… (at most 50) ms of asynchronous waiting, while the
+ * statements behind it wait their turn; it fails SQLITE_LOCK_WAIT_MS after it asked for the connection.
+ * The loop never blocks on the lock, and queued writes do not wait one after another.
+ * SQLITE_BUSY_SNAPSHOT (a transaction whose snapshot went stale) is not retried: only its whole
+ * transaction could be.
+ */
+class WaitingSqliteDriver extends SqliteDriver {
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const deadline = performance.now() + SQLITE_LOCK_WAIT_MS;
+    const connection = await super.acquireConnection();
+    return {
+      async executeQuery<R>(query: CompiledQuery) {
+        for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+          try {
+            return await connection.executeQuery<R>(query);
+          } catch (err) {
+            if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || performance.now() + pause > deadline) throw err;
+            await sleep(pause);
+          }
+        }
+      },
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
+  }
 }
 
 /** Distinct SQL texts kept prepared; the app's queries are a few dozen shapes. */
@@ -104,14 +169,22 @@ function withStatementCache(file: SQLite.Database, size = STATEMENT_CACHE_SIZE) 
 function postgresDialect(
   connectionString: string,
   onConnectionError: (err: Error) => void = () => {},
-  queryTimeoutMs = QUERY_TIMEOUT_MS,
+  timeouts: PostgresTimeouts | null = DEFAULT_POSTGRES_TIMEOUTS,
 ): PostgresDialect {
   const pool = new pg.Pool({
     connectionString,
     max: 10,
     connectionTimeoutMillis: 3000,
-    // Client-side: also ends a query whose server went silent (a cut network), which statement_timeout cannot.
-    ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
+    ...(timeouts
+      ? {
+          // Client-side: also ends a query whose server went silent (a cut network), which statement_timeout cannot.
+          query_timeout: QUERY_TIMEOUT_MS,
+          // Server-side, below the client's: the server stops a runaway statement itself and the connection
+          // stays usable; a transaction left open (a stuck node) does not hold its locks for long.
+          statement_timeout: timeouts.statementTimeoutMs,
+          idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+        }
+      : {}),
     keepAlive: true,
     types: {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>

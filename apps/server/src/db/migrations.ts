@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
+import { nameKey } from '../lib/name-key.js';
 
 // Written once with the schema builder so the same migration runs on SQLite and PostgreSQL.
 // Append new migrations; never edit one that has shipped.
@@ -255,7 +256,62 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_hardening_small': {
+    async up(db: Kysely<unknown>) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await rekeyNames(db);
+      // SQLite's INTEGER is 64-bit already; PostgreSQL's was 32-bit, which a busy sensor outgrows.
+      if (postgres) {
+        await db.schema
+          .alterTable('sensors')
+          .alterColumn('total', (c) => c.setDataType('bigint'))
+          .execute();
+      }
+      // A purchase's client-generated id: a retried `clicker:buy` finds it and is not charged again.
+      // Purchases from before have none (NULLs do not collide).
+      await db.schema.alterTable('clicker_purchases').addColumn('client_id', 'text').execute();
+      await db.schema
+        .createIndex('clicker_purchases_client_id')
+        .on('clicker_purchases')
+        .columns(['user_id', 'client_id'])
+        .unique()
+        .execute();
+    },
+  },
 };
+
+/**
+ * Names become unique by their confusable skeleton (`nameKey`). Members whose names already look alike
+ * keep them: the earliest (then smallest id) holds the key, each later one gets a key of its own that
+ * no name has, like a removed member's, until they rename. Two passes, so a new key never meets an old one.
+ */
+async function rekeyNames(db: Kysely<unknown>): Promise<void> {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run on the schema of their time, not the typed one
+  const users = db as Kysely<any>;
+  const members: { id: string; space: string; name: string }[] = await users
+    .selectFrom('users')
+    .select(['id', 'space', 'name'])
+    .where('removed_at', 'is', null)
+    .orderBy('space')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  for (const { id } of members) {
+    await users
+      .updateTable('users')
+      .set({ name_key: `\u0002${id}` })
+      .where('id', '=', id)
+      .execute();
+  }
+  const taken = new Set<string>();
+  for (const { id, space, name } of members) {
+    const key = nameKey(name);
+    const spaceKey = `${space}\u0000${key}`;
+    if (taken.has(spaceKey)) continue;
+    taken.add(spaceKey);
+    await users.updateTable('users').set({ name_key: key }).where('id', '=', id).execute();
+  }
+}
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

@@ -18,7 +18,7 @@ export interface UsersTable {
   id: string;
   space: string;
   name: string;
-  /** Case- and width-folded name: names are unique per space by this key. */
+  /** The name's confusable skeleton (`nameKey`): names are unique per space by this key. */
   name_key: string;
   created_at: Millis;
   /** Session tokens issued before this are revoked. */
@@ -133,6 +133,7 @@ export interface SensorsTable {
   sensor_id: string;
   /** Newest reading time. */
   last_at: Millis;
+  /** BIGINT since 0008: a busy sensor passes 2^31 readings in a few years. */
   total: number;
 }
 
@@ -172,6 +173,8 @@ export interface ClickerPurchasesTable {
   item: string;
   price: number;
   at: Millis;
+  /** The buyer's id for this purchase (null before 0008): a retry with the same one is charged once. */
+  client_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface Database {

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@huddle/protocol';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -62,15 +62,8 @@ export function serveWeb(web: Express, { config, db, logger, metrics, features, 
   web.get('/healthz', (_req, res) => {
     res.json(health);
   });
-  web.get('/metrics', async (req, res) => {
-    if (config.metricsToken !== undefined && !sameSecret(bearer(req) ?? '', config.metricsToken)) {
-      res.set('WWW-Authenticate', 'Bearer realm="metrics"');
-      return void res.status(401).json({
-        error: { code: ErrorCode.Unauthorized, message: 'Metrics need Authorization: Bearer <METRICS_TOKEN>' },
-      });
-    }
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  // With METRICS_PORT, metrics are served there only (see `serveMetrics`).
+  if (config.metricsPort === undefined) web.get('/metrics', metricsHandler(config, metrics));
   web.get('/readyz', async (_req, res) => {
     if (closing()) return void res.status(503).json({ ok: false, reason: 'shutting down' });
     try {
@@ -86,4 +79,25 @@ export function serveWeb(web: Express, { config, db, logger, metrics, features, 
   if (config.webDist) web.use(staticWeb(config.webDist));
   web.use(notFound);
   web.use(errorHandler(logger));
+}
+
+/** `/metrics` in Prometheus format; with METRICS_TOKEN, only for `Authorization: Bearer <token>`. */
+export function metricsHandler(config: Pick<Config, 'metricsToken'>, metrics: Metrics): RequestHandler {
+  return async (req, res) => {
+    if (config.metricsToken !== undefined && !sameSecret(bearer(req) ?? '', config.metricsToken)) {
+      res.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      return void res.status(401).json({
+        error: { code: ErrorCode.Unauthorized, message: 'Metrics need Authorization: Bearer <METRICS_TOKEN>' },
+      });
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
+}
+
+/** The metrics port's app: `/metrics` and nothing else. */
+export function serveMetrics(config: Pick<Config, 'metricsToken'>, metrics: Metrics): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(config, metrics));
+  return app;
 }

@@ -1,4 +1,4 @@
-import { type HandshakeErrorData, handshakeAuthSchema, PROTOCOL_VERSION } from '@huddle/protocol';
+import { type HandshakeErrorData, handshakeAuthSchema, illFormedPath, PROTOCOL_VERSION } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import { deviceLabel } from '../session/secret-code.js';
 import type { SessionService } from '../session/session.service.js';
@@ -13,7 +13,7 @@ function refusal(data: HandshakeErrorData): Error {
 export function useSessionAuth(io: HuddleServer, sessions: SessionService, logger: Logger): void {
   io.use(async (socket, next) => {
     const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
-    if (!auth.success) {
+    if (!auth.success || illFormedPath(socket.handshake.auth) !== null) {
       const version = (socket.handshake.auth as { protocolVersion?: unknown } | undefined)?.protocolVersion;
       if (version !== undefined && version !== PROTOCOL_VERSION) {
         return next(

@@ -11,7 +11,7 @@ import {
 } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import { isStorageUnavailable } from '../db/storage-errors.js';
-import { AppError, badRequestFrom, rateLimited } from '../errors.js';
+import { AppError, parseInput, rateLimited } from '../errors.js';
 import type { Feature } from '../feature.js';
 import type { Metrics } from '../metrics.js';
 import { clientIp } from './client-ip.js';
@@ -118,8 +118,8 @@ export function bindCommands(
     try {
       const { permission } = commands[name];
       if (!(await authorize(socket, permission))) return fail(ErrorCode.Forbidden, FORBIDDEN_MESSAGES[permission]);
-      const parsed = commands[name].payload.safeParse(payload);
-      if (!parsed.success) return { ok: false, error: badRequestFrom(parsed.error).toBody() };
+      const parsed = parseInput(commands[name].payload, payload);
+      if (!parsed.ok) return { ok: false, error: parsed.error.toBody() };
       return ok(await handler(socket, parsed.data as never));
     } catch (err) {
       if (err instanceof AppError) return { ok: false, error: err.toBody() };

@@ -1,6 +1,7 @@
 import type { Role } from '@huddle/protocol';
 import type { Db } from '../db/database.js';
 import { isUniqueViolation } from '../db/storage-errors.js';
+import { nameKey } from '../lib/name-key.js';
 
 export interface UserRecord {
   id: string;
@@ -52,11 +53,6 @@ export interface UserStore {
   revokeOtherDevices(userId: string, keep: string | null, at: number): Promise<void>;
   /** Records that a device came back. */
   touchDevice(id: string, at: number): Promise<void>;
-}
-
-/** Names collide regardless of case and Unicode width ("Ana" = "ANA" = "Ａｎａ"). */
-export function nameKey(name: string): string {
-  return name.normalize('NFKC').toLocaleLowerCase('en');
 }
 
 /**

@@ -206,7 +206,7 @@ const VALID: { [K in CommandName]: CommandPayload<K> } = {
   'sensor:token': {},
   'sensor:rotate-token': {},
   'clicker:click': { count: 1 },
-  'clicker:buy': { item: 'shovel' },
+  'clicker:buy': { item: 'shovel', clientId: 'purchase-0001' },
   'sensor:delete': { sensorId: 'room' },
   'chat:edit': { conversationId: `c:${DEFAULT_CHANNEL}`, seq: 1, text: 'hi again' },
   'chat:delete': { conversationId: `c:${DEFAULT_CHANNEL}`, seq: 1 },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
   applyPresence,
@@ -214,7 +215,7 @@ describe('a client offline for longer than the recovery window', () => {
         gold.set(name, clicked.data.player.goldMilli);
       }
       if (buy) {
-        const bought = await send(socket, 'clicker:buy', { item: buy });
+        const bought = await send(socket, 'clicker:buy', { item: buy, clientId: randomUUID() });
         if (!bought.ok) throw new Error(`clicker:buy failed: ${bought.error.code}`);
         gold.set(name, bought.data.goldMilli);
       }

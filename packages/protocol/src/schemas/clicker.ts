@@ -56,7 +56,13 @@ export const clickerClickSchema = z.strictObject({
     .max(CLICKER_LIMITS.maxBatch, `Send at most ${CLICKER_LIMITS.maxBatch} clicks at once`),
 });
 
+/** Client-generated id of a purchase: a retry carries the same one, so it is charged once. */
+export const clientPurchaseIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, 'A client purchase id is 8–64 letters, digits, dashes or underscores');
+
 export const clickerBuySchema = z.strictObject({
+  clientId: clientPurchaseIdSchema,
   item: z.enum(CLICKER_ITEM_IDS as [ClickerItemId, ...ClickerItemId[]], {
     error: `Unknown item; the shop sells ${CLICKER_ITEM_IDS.join(', ')}`,
   }),

@@ -100,7 +100,7 @@ export function buildAsyncApi() {
       title: 'Huddle realtime protocol',
       version: String(PROTOCOL_VERSION),
       description:
-        'Socket.IO events between the Huddle web app and server, generated from `packages/protocol` (`pnpm --filter @huddle/protocol spec`). Every command takes one payload object and an acknowledgement callback; payloads are strict (an unknown field is BAD_REQUEST and changes nothing). The version is `PROTOCOL_VERSION`, checked at the handshake.',
+        'Socket.IO events between the Huddle web app and server, generated from `packages/protocol` (`pnpm --filter @huddle/protocol spec`). Every command takes one payload object and an acknowledgement callback; payloads are strict (an unknown field is BAD_REQUEST and changes nothing), and every string in them must be well-formed UTF-16 (a lone surrogate is BAD_REQUEST). The version is `PROTOCOL_VERSION`, checked at the handshake.',
       license: { name: 'MIT' },
     },
     defaultContentType: 'application/json',

@@ -89,7 +89,7 @@ export function buildOpenApi() {
       title: 'Huddle HTTP API',
       version: String(PROTOCOL_VERSION),
       description:
-        'Sessions, device ingest, CSV export and operations endpoints, generated from `packages/protocol` (`pnpm --filter @huddle/protocol spec`). Errors are JSON `{ error: { code, message, field?, retryAfterMs? } }`; the realtime protocol is in asyncapi.json.',
+        'Sessions, device ingest, CSV export and operations endpoints, generated from `packages/protocol` (`pnpm --filter @huddle/protocol spec`). Every string of a body, path or query must be well-formed UTF-16 (a lone surrogate is a 400 BAD_REQUEST). Errors are JSON `{ error: { code, message, field?, retryAfterMs? } }`; the realtime protocol is in asyncapi.json.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     paths,

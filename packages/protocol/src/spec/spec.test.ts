@@ -83,7 +83,7 @@ const commandExamples: { [K in CommandName]: CommandPayload<K> } = {
   'sensor:token': {},
   'sensor:rotate-token': {},
   'clicker:click': { count: 5 },
-  'clicker:buy': { item: 'shovel' },
+  'clicker:buy': { item: 'shovel', clientId: 'purchase-7f3a9c' },
   'sensor:delete': { sensorId: 'room' },
   'chat:edit': { conversationId: 'c:general', seq: 3, text: 'Hello again' },
   'chat:delete': { conversationId: 'c:general', seq: 3 },

@@ -17,6 +17,7 @@ import {
 import type { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import { AppError, rateLimited } from '../../errors.js';
+import { nameKey } from '../../lib/name-key.js';
 import { memoryRateLimiters, type Rate, type RateLimiters } from '../../lib/token-bucket.js';
 import type { Actor } from '../../session/session.service.js';
 import { type ChatStore, channelId, type StoredConversation } from './chat.store.js';
@@ -106,7 +107,13 @@ export function createChatService({ store, clock, findUser, sendRate, rateLimite
     async createChannel(actor: Actor, name: string) {
       const existing = await store.get(actor.space, channelId(name));
       if (existing) return { view: view(existing, actor.user.id), conversation: existing, created: false };
-      if ((await store.countChannels(actor.space)) >= CHAT_LIMITS.maxChannelsPerSpace) {
+      const names = await store.channelNames(actor.space);
+      // A channel is named to be found: "#genera1" beside "#general" would only mislead.
+      const lookalike = names.find((n) => nameKey(n) === nameKey(name));
+      if (lookalike !== undefined) {
+        throw new AppError(ErrorCode.NameTaken, `#${lookalike} looks the same: choose another name`, 'name');
+      }
+      if (names.length >= CHAT_LIMITS.maxChannelsPerSpace) {
         throw new AppError(
           ErrorCode.Conflict,
           `A space holds at most ${CHAT_LIMITS.maxChannelsPerSpace} channels`,

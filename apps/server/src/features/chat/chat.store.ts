@@ -21,7 +21,8 @@ export interface ChatStore {
     name: string,
     now: number,
   ): Promise<{ conversation: StoredConversation; created: boolean }>;
-  countChannels(space: string): Promise<number>;
+  /** Names of the space's channels. */
+  channelNames(space: string): Promise<string[]>;
   ensureDirect(
     space: string,
     a: string,
@@ -262,14 +263,14 @@ export function createChatStore(db: Db): ChatStore {
         created_at: now,
       });
     },
-    async countChannels(space) {
-      const row = await db
+    async channelNames(space) {
+      const rows = await db
         .selectFrom('chat_conversations')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .select('name')
         .where('space', '=', space)
         .where('kind', '=', 'channel')
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+        .execute();
+      return rows.flatMap((r) => (r.name === null ? [] : [r.name]));
     },
     ensureDirect(space, a, b, now) {
       const [first, second] = a < b ? [a, b] : [b, a];

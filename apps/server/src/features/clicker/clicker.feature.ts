@@ -20,7 +20,7 @@ export function clickerFeature({ db, clock, logger, io }: FeatureContext): Featu
     name: 'clicker',
     commands: {
       'clicker:click': (socket, { count }) => clicker.click(socket.data, count),
-      'clicker:buy': (socket, { item }) => clicker.buy(socket.data, item),
+      'clicker:buy': (socket, { item, clientId }) => clicker.buy(socket.data, item, clientId),
     },
     async snapshot(socket) {
       const [player, board, feed] = await Promise.all([

@@ -15,7 +15,7 @@ import { createCoalescer } from '../../lib/coalescer.js';
 import { createKeyedQueue } from '../../lib/keyed-queue.js';
 import type { Actor } from '../../session/session.service.js';
 import { buy, click, initialPlayer, type PlayerState, publicPlayer } from './clicker.economy.js';
-import type { ClickerStore } from './clicker.store.js';
+import type { ClickerStore, StoredPurchase } from './clicker.store.js';
 
 const MAX_ATTEMPTS = 8;
 
@@ -23,7 +23,7 @@ const MAX_ATTEMPTS = 8;
 type MutationStep<R> = (
   player: PlayerState,
   now: number,
-) => { player: PlayerState; result: R; purchase?: ClickerPurchase; unchanged?: boolean };
+) => { player: PlayerState; result: R; purchase?: StoredPurchase; unchanged?: boolean };
 
 export interface ClickerServiceDeps {
   store: ClickerStore;
@@ -75,23 +75,40 @@ export function createClickerService({
     tooLate: () => new AppError(ErrorCode.Unavailable, 'The game is busy; nothing was changed, try again'),
   });
 
-  async function mutate<R>(actor: Actor, step: MutationStep<R>): Promise<{ player: PlayerState; result: R }> {
+  /** `done` tells, before each attempt, whether the change is already stored (a retried purchase), and its result. */
+  async function mutate<R>(
+    actor: Actor,
+    step: MutationStep<R>,
+    done?: () => Promise<R | undefined>,
+  ): Promise<{ player: PlayerState; result: R }> {
     // One user's commands run one at a time on this node; retries only settle races with other nodes.
-    return perUser(actor.user.id, () => attemptMutation(actor, step));
+    return perUser(actor.user.id, () => attemptMutation(actor, step, done));
   }
 
-  async function attemptMutation<R>(actor: Actor, step: MutationStep<R>): Promise<{ player: PlayerState; result: R }> {
+  async function attemptMutation<R>(
+    actor: Actor,
+    step: MutationStep<R>,
+    done?: () => Promise<R | undefined>,
+  ): Promise<{ player: PlayerState; result: R }> {
     const { space } = actor;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const already = await done?.();
+      if (already !== undefined) return { player: await load(actor), result: already };
       const current = await load(actor);
       const { player, result, purchase, unchanged } = step(current, clock.now());
       // Nothing credited (an auto-clicker over its allowance): no write, no broadcast.
       if (unchanged) return { player: current, result };
       const next = { ...player, version: current.version + 1 };
-      if (await store.update(next, current.version, purchase)) {
+      const outcome = await store.update(next, current.version, purchase);
+      // 'stale' (another node changed the player first) and 'duplicate' (a retry of this purchase was
+      // stored first, found by `done` next time) try again.
+      if (outcome === 'updated') {
         onPlayer(publicPlayer(next));
         leaderboards.mark(space, 'all');
-        if (purchase) onPurchase(space, purchase);
+        if (purchase) {
+          const { clientId: _, ...shown } = purchase;
+          onPurchase(space, shown);
+        }
         return { player: next, result };
       }
     }
@@ -121,11 +138,20 @@ export function createClickerService({
       return { ...result, player: publicPlayer(player) };
     },
 
-    async buy(actor: Actor, item: ClickerItemId): Promise<ClickerPlayer> {
-      const { player } = await mutate(actor, (current, now) => {
-        const r = buy(current, item, now);
-        return { player: r.player, result: null, purchase: { user: actor.user, item, price: r.price, at: now } };
-      });
+    /**
+     * Buys one item. A retry (same `clientId`) of a purchase already stored changes nothing and gets the
+     * player as it is now: the item was charged once, by the first.
+     */
+    async buy(actor: Actor, item: ClickerItemId, clientId: string): Promise<ClickerPlayer> {
+      const { player } = await mutate(
+        actor,
+        (current, now) => {
+          const r = buy(current, item, now);
+          const purchase = { user: actor.user, item, price: r.price, at: now, clientId };
+          return { player: r.player, result: null, purchase };
+        },
+        async () => ((await store.hasPurchase(actor.user.id, clientId)) ? null : undefined),
+      );
       return publicPlayer(player);
     },
 

@@ -1,16 +1,26 @@
 import { CLICKER_LIMITS, type ClickerItemId, type ClickerPurchase, type LeaderboardEntry } from '@huddle/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/storage-errors.js';
 import type { PlayerState } from './clicker.economy.js';
+
+/** A purchase as stored: with the buyer's client-generated id. */
+export type StoredPurchase = ClickerPurchase & { clientId: string };
+
+/** How a conditional write went: written, the player changed first, or that purchase is stored already. */
+export type UpdateOutcome = 'updated' | 'stale' | 'duplicate';
 
 export interface ClickerStore {
   get(userId: string): Promise<PlayerState | null>;
   insertIfAbsent(player: PlayerState): Promise<void>;
   /**
    * Writes `next` only if the stored version is still `expectedVersion`, together with the purchase
-   * it records (one transaction); false means someone else changed the player first.
+   * it records (one transaction): `stale` when someone else changed the player first, `duplicate` (and
+   * nothing written) when a purchase with that client id is already stored.
    */
-  update(next: PlayerState, expectedVersion: number, purchase?: ClickerPurchase): Promise<boolean>;
+  update(next: PlayerState, expectedVersion: number, purchase?: StoredPurchase): Promise<UpdateOutcome>;
+  /** Whether the user's purchase with that client id is stored. */
+  hasPurchase(userId: string, clientId: string): Promise<boolean>;
   /** The richest players of the space at `now`, passive income included. */
   leaderboard(space: string, now: number, size: number): Promise<LeaderboardEntry[]>;
   /** Newest first. */
@@ -74,39 +84,55 @@ export function createClickerStore(db: Db): ClickerStore {
         .onConflict((oc) => oc.column('user_id').doNothing())
         .execute();
     },
-    update(next, expectedVersion, purchase) {
-      return db.transaction().execute(async (trx) => {
-        const result = await trx
-          .updateTable('clicker_players')
-          .set({
-            gold_milli: next.goldMilli,
-            per_click: next.perClick,
-            per_second: next.perSecond,
-            items: JSON.stringify(next.items),
-            clicks: next.clicks,
-            settled_at: next.settledAt,
-            click_tokens_milli: next.clickTokensMilli,
-            tokens_at: next.tokensAt,
-            version: next.version,
-          })
-          .where('user_id', '=', next.user.id)
-          .where('version', '=', expectedVersion)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) !== 1) return false;
-        if (purchase) {
-          await trx
-            .insertInto('clicker_purchases')
-            .values({
-              space: next.space,
-              user_id: purchase.user.id,
-              item: purchase.item,
-              price: purchase.price,
-              at: purchase.at,
+    async update(next, expectedVersion, purchase) {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const result = await trx
+            .updateTable('clicker_players')
+            .set({
+              gold_milli: next.goldMilli,
+              per_click: next.perClick,
+              per_second: next.perSecond,
+              items: JSON.stringify(next.items),
+              clicks: next.clicks,
+              settled_at: next.settledAt,
+              click_tokens_milli: next.clickTokensMilli,
+              tokens_at: next.tokensAt,
+              version: next.version,
             })
-            .execute();
-        }
-        return true;
-      });
+            .where('user_id', '=', next.user.id)
+            .where('version', '=', expectedVersion)
+            .executeTakeFirst();
+          if (Number(result.numUpdatedRows) !== 1) return 'stale';
+          if (purchase) {
+            await trx
+              .insertInto('clicker_purchases')
+              .values({
+                space: next.space,
+                user_id: purchase.user.id,
+                item: purchase.item,
+                price: purchase.price,
+                at: purchase.at,
+                client_id: purchase.clientId,
+              })
+              .execute();
+          }
+          return 'updated';
+        });
+      } catch (err) {
+        // The same purchase, retried on another node at the same moment: its transaction rolled back whole.
+        if (purchase && isUniqueViolation(err)) return 'duplicate';
+        throw err;
+      }
+    },
+    async hasPurchase(userId, clientId) {
+      const row = await db
+        .selectFrom('clicker_purchases')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return row !== undefined;
     },
     async leaderboard(space, now, size) {
       // Gold now = stored + perSecond × min(now − settledAt, cap), as goldAt computes it.

@@ -1,5 +1,6 @@
 import type { Ack, ChatHistoryPage, ChatMessage, CommandName } from '@huddle/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { newClientId } from '../../lib/client-id';
 import { sendCommand } from '../../lib/socket';
 import { enterSpace } from '../../lib/space-epoch';
 import { useConnectionStore } from '../../stores/connection-store';
@@ -9,7 +10,6 @@ import {
   deleteMessage,
   editMessage,
   markRead,
-  newClientId,
   notifyTyping,
   READ_MARK_DELAY_MS,
   resumeChat,

@@ -9,6 +9,7 @@ import {
   ErrorCode,
   messageTextSchema,
 } from '@huddle/protocol';
+import { newClientId } from '../../lib/client-id';
 import { serverNow } from '../../lib/server-time';
 import { sendCommand } from '../../lib/socket';
 import { sameSpaceEpoch, spaceEpoch } from '../../lib/space-epoch';
@@ -21,12 +22,6 @@ export const TYPING_THROTTLE_MS = 2000;
 export const READ_MARK_DELAY_MS = 500;
 
 const NOT_CONNECTED = 'Not connected — it will be sent once reconnected';
-
-/** 32 hex characters. `crypto.randomUUID` exists only on secure origins; a LAN http origin has none. */
-export function newClientId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
 
 /**
  * Sends a message: it shows at once as pending, then as stored or failed. Returns the reason when

@@ -4,7 +4,10 @@ import { sendCommand } from '../../lib/socket';
 import { buyItem, CLICK_FLUSH_MS, mineGold } from './commands';
 import { pendingClicks, useClickerStore } from './stores/clicker-store';
 
-vi.mock('../../lib/socket', () => ({ sendCommand: vi.fn() }));
+vi.mock('../../lib/socket', () => {
+  const STALE_ACK = { ok: false, error: { code: 'TIMEOUT', message: 'The space changed before the server answered' } };
+  return { sendCommand: vi.fn(), STALE_ACK, isStaleAck: (ack: unknown) => ack === STALE_ACK };
+});
 
 const mockedSend = vi.mocked(sendCommand);
 const store = () => useClickerStore.getState();
@@ -105,7 +108,7 @@ describe('click batching', () => {
     calls[0]?.answer(clickAck(15));
     await vi.advanceTimersByTimeAsync(0);
     expect(calls.map((c) => c.name)).toEqual(['clicker:click', 'clicker:buy']);
-    expect(calls[1]?.payload).toEqual({ item: 'shovel' });
+    expect(calls[1]?.payload).toEqual({ item: 'shovel', clientId: expect.stringMatching(/^[0-9a-f]{32}$/) });
 
     calls[1]?.answer({ ok: true, data: player(3, 0) });
     expect(await bought).toMatchObject({ ok: true });
@@ -125,5 +128,26 @@ describe('click batching', () => {
     expect(calls.at(-1)?.name).toBe('clicker:buy');
     calls[2]?.answer({ ok: false, error: { code: 'INSUFFICIENT_FUNDS', message: 'Not enough gold' } });
     expect(await bought).toMatchObject({ ok: false });
+  });
+
+  it('retries a purchase that got no answer with the same client id, and a new purchase with a new one', async () => {
+    const timeout = { ok: false, error: { code: 'TIMEOUT', message: 'The server did not answer in time' } } as const;
+    const buy = async (answer: Ack<unknown>) => {
+      const bought = buyItem('shovel');
+      await vi.advanceTimersByTimeAsync(0);
+      const call = calls.at(-1);
+      if (!call) throw new Error('nothing sent');
+      call.answer(answer);
+      await bought;
+      return (call.payload as { clientId: string }).clientId;
+    };
+    const first = await buy(timeout);
+    // Pressed again: the same purchase, which the server charges once however many times it arrives.
+    expect(await buy(timeout)).toBe(first);
+    expect(await buy({ ok: true, data: player(3, 0) })).toBe(first);
+    // Answered: the next press is a purchase of its own.
+    const second = await buy({ ok: false, error: { code: 'INSUFFICIENT_FUNDS', message: 'Not enough gold' } });
+    expect(second).not.toBe(first);
+    expect(await buy({ ok: true, data: player(4, 0) })).not.toBe(second);
   });
 });

@@ -1,5 +1,6 @@
-import { type Ack, CLICKER_LIMITS, type ClickerItemId, type ClickerPlayer } from '@huddle/protocol';
-import { STALE_ACK, sendCommand } from '../../lib/socket';
+import { type Ack, CLICKER_LIMITS, type ClickerItemId, type ClickerPlayer, ErrorCode } from '@huddle/protocol';
+import { newClientId } from '../../lib/client-id';
+import { isStaleAck, STALE_ACK, sendCommand } from '../../lib/socket';
 import { sameSpaceEpoch } from '../../lib/space-epoch';
 import { type ClickBatch, useClickerStore } from './stores/clicker-store';
 
@@ -20,6 +21,13 @@ export function mineGold(): void {
   else scheduleFlush();
 }
 
+/**
+ * The client id of each item's purchase that got no answer (a timeout, a dropped connection): it may
+ * have been charged, so buying that item again is its retry, with the same id, and the server charges
+ * it once. Any answer ends it.
+ */
+const unanswered = new Map<ClickerItemId, string>();
+
 /** Buys one item once the clicks made before it are counted, so the gold on screen is the gold spent. */
 export async function buyItem(item: ClickerItemId): Promise<Ack<ClickerPlayer>> {
   const current = sameSpaceEpoch();
@@ -28,7 +36,10 @@ export async function buyItem(item: ClickerItemId): Promise<Ack<ClickerPlayer>> 
   await flushClicks();
   // Left the space meanwhile: the purchase was meant for that one.
   if (!current()) return STALE_ACK;
-  const ack = await sendCommand('clicker:buy', { item });
+  const clientId = unanswered.get(item) ?? newClientId();
+  const ack = await sendCommand('clicker:buy', { item, clientId });
+  if (!ack.ok && ack.error.code === ErrorCode.Timeout && !isStaleAck(ack)) unanswered.set(item, clientId);
+  else unanswered.delete(item);
   if (ack.ok) useClickerStore.getState().receivePlayer(ack.data);
   return ack;
 }

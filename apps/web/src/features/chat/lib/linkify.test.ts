@@ -70,4 +70,16 @@ describe('linkify', () => {
       { kind: 'text', text: '\ntwo' },
     ]);
   });
+
+  it('trims 10,000 trailing punctuation marks or unopened brackets in linear time', () => {
+    for (const tail of ['.', ')', '?!', ')]}.']) {
+      const text = `see https://example.com/a${tail.repeat(10_000 / tail.length)}`;
+      const started = performance.now();
+      expect(links(text)).toEqual(['https://example.com/a']);
+      // Quadratic trimming took seconds here; linear is a few milliseconds.
+      expect(performance.now() - started).toBeLessThan(100);
+    }
+    const opened = `https://example.com/${'('.repeat(5000)}${')'.repeat(5000)}.`;
+    expect(links(opened)).toEqual([opened.slice(0, -1)]);
+  });
 });

@@ -2,8 +2,9 @@ export type TextPart = { kind: 'text'; text: string } | { kind: 'link'; text: st
 
 // Starts at a word boundary, so "xhttp://" or "javascript:…" never begin a link.
 const URL_CANDIDATE = /\bhttps?:\/\/[^\s<>"]+/gi;
-const TRAILING_PUNCTUATION = /[.,;:!?'*]$/;
+const TRAILING_PUNCTUATION = new Set(['.', ',', ';', ':', '!', '?', "'", '*']);
 const CLOSERS: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
+const BRACKETS = new Set(['(', ')', '[', ']', '{', '}']);
 
 /**
  * Splits message text into plain parts and http(s) links, for rendering as React text nodes and
@@ -25,25 +26,31 @@ export function linkify(text: string): TextPart[] {
   return parts;
 }
 
+/**
+ * The URL without what ends the sentence around it. One pass to count the brackets, one back from the
+ * end: linear, however much punctuation trails (trimming a character at a time, counting again each
+ * time, was quadratic).
+ */
 function trimTrailing(url: string): string {
-  let result = url;
-  for (;;) {
-    const last = result.at(-1) ?? '';
-    if (TRAILING_PUNCTUATION.test(last)) {
-      result = result.slice(0, -1);
-      continue;
-    }
-    const opener = CLOSERS[last];
-    if (opener !== undefined && count(result, opener) < count(result, last)) {
-      result = result.slice(0, -1);
-      continue;
-    }
-    return result;
+  const brackets = new Map<string, number>();
+  for (let i = 0; i < url.length; i += 1) {
+    const char = url[i] as string;
+    if (BRACKETS.has(char)) brackets.set(char, (brackets.get(char) ?? 0) + 1);
   }
-}
-
-function count(text: string, char: string): number {
-  return text.split(char).length - 1;
+  let end = url.length;
+  while (end > 0) {
+    const last = url[end - 1] as string;
+    const opener = CLOSERS[last];
+    if (TRAILING_PUNCTUATION.has(last)) {
+      end -= 1;
+    } else if (opener !== undefined && (brackets.get(opener) ?? 0) < (brackets.get(last) ?? 0)) {
+      brackets.set(last, (brackets.get(last) ?? 0) - 1);
+      end -= 1;
+    } else {
+      break;
+    }
+  }
+  return url.slice(0, end);
 }
 
 /** The link target, or null unless it parses as an http(s) URL with a host. */
