@@ -18,6 +18,7 @@ import { spaceFeature } from './features/space/space.feature.js';
 import { createAddressLimits } from './http/rate-limit.js';
 import { createRequireSession } from './http/session-auth.js';
 import { serveMetrics, serveWeb } from './http/web-app.js';
+import { compileTrustProxy, createClientAddress } from './io/client-ip.js';
 import { createCommandLimit } from './io/command-limits.js';
 import { composeCommands } from './io/command-registry.js';
 import { acceptConnections, createSocketServer, listenToOtherNodes, sendSnapshots } from './io/socket-server.js';
@@ -74,6 +75,8 @@ export function createApp(deps: AppDeps): App {
   let closing = false;
   const rateLimiters = cluster.rateLimiters ?? memoryRateLimiters(clock.now);
   const limiterDown = (err: unknown) => logger.warn({ err }, 'rate limiter unavailable; letting the request through');
+  const trustProxy = compileTrustProxy(config.trustProxy);
+  const clientAddress = createClientAddress(trustProxy);
   const users = createUserStore(db);
   const spaces = createSpaceStore(db);
   const signer = createTokenSigner(config.sessionSecret);
@@ -105,7 +108,7 @@ export function createApp(deps: AppDeps): App {
       sessions,
       presence: cluster.presence,
       announcePresence: presenceAnnouncer.announce,
-      limitPerAddress: createAddressLimits(rateLimiters, config.rateLimitScale, limiterDown),
+      limitPerAddress: createAddressLimits(rateLimiters, config.rateLimitScale, limiterDown, clientAddress),
       toOtherNodes,
     }),
   );
@@ -118,12 +121,14 @@ export function createApp(deps: AppDeps): App {
     sessions,
     commandLimit,
     authorize: (socket, permission) => membership.permitted(socket.data, permission),
+    clientAddress,
+    now: clock.now,
     logger,
     metrics,
   });
   // Broadcasts between nodes may have been lost while Redis was away: resend the state clients catch up from.
   cluster.onBroadcastsLost((socket) => sendSnapshots(features, socket));
-  serveWeb(web, { config, db, logger, metrics, features, closing: () => closing });
+  serveWeb(web, { config, db, logger, metrics, features, trustProxy, closing: () => closing });
   const metricsHttp = config.metricsPort === undefined ? null : createServer(serveMetrics(config, metrics));
 
   return {

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       ALLOWED_ORIGINS: 'https://a.example/path, https://b.example:8443',
       REDIS_URL: 'redis://127.0.0.1:6379',
       RATE_LIMIT_SCALE: '2',
+      TRUST_PROXY: ' 10.0.0.0/8, 2001:db8::/32 ,loopback ',
       SESSION_TTL_HOURS: '1',
       RETENTION_INTERVAL_MS: '60000',
       METRICS_TOKEN: GOOD_METRICS_TOKEN,
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
       allowedOrigins: ['https://a.example', 'https://b.example:8443'],
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'huddle' },
       rateLimitScale: 2,
+      trustProxy: ['10.0.0.0/8', '2001:db8::/32', 'loopback'],
       sessionTtlMs: 3_600_000,
       retentionIntervalMs: 60_000,
     });
@@ -71,6 +73,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'http://127.0.0.1:6379',
       ALLOWED_ORIGINS: 'not a url',
       RATE_LIMIT_SCALE: '0',
+      TRUST_PROXY: 'loopback, 10.0.0.0/33',
       HEARTBEAT_INTERVAL_MS: 'soon',
       METRICS_TOKEN: 'short',
       RETENTION_INTERVAL_MS: '10',
@@ -99,9 +102,20 @@ describe('loadConfig', () => {
         'RETENTION_INTERVAL_MS',
         'SESSION_SECRET',
         'SQLITE_SYNCHRONOUS',
+        'TRUST_PROXY',
       ].sort(),
     );
     expect(message).toContain('SESSION_SECRET must be at least 32 characters');
+  });
+
+  it('trusts a proxy on loopback by default, and refuses a TRUST_PROXY entry that is no address, range or keyword', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '' }).trustProxy).toEqual([]);
+    expect(refusal({ DATA_DIR: dataDir(), TRUST_PROXY: 'loopback, proxy.internal' }).message).toMatch(
+      /TRUST_PROXY: "proxy.internal" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal/,
+    );
+    // Express reads a number as a hop count; here it would silently be an IPv4 address, so it is refused.
+    expect(refusal({ DATA_DIR: dataDir(), TRUST_PROXY: '1' }).message).toMatch(/TRUST_PROXY: "1"/);
   });
 
   it('refuses pomodoro defaults outside the protocol limits', () => {

@@ -11,6 +11,7 @@ import {
 } from '@huddle/protocol';
 import { z } from 'zod';
 import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './db/database.js';
+import { compileTrustProxy } from './io/client-ip.js';
 
 const optionalInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -56,6 +57,22 @@ const envSchema = z.object({
     .max(24 * 365)
     .default(24 * 30),
   MAX_CONNECTIONS_PER_IP: optionalInt(100),
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .superRefine((entries, ctx) => {
+      try {
+        compileTrustProxy(entries);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   RATE_LIMIT_SCALE: z.coerce.number().positive().max(1_000_000).default(1),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN needs at least 16 characters').optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -110,6 +127,11 @@ export interface Config {
   sessionTtlMs: number;
   /** Open Socket.IO connections one client address may hold on this node. */
   maxConnectionsPerIp: number;
+  /**
+   * Proxies allowed to name the client in X-Forwarded-For (addresses, CIDR ranges, `loopback`,
+   * `linklocal`, `uniquelocal`): Express's `trust proxy`, used for `req.ip` and every per-address limit.
+   */
+  trustProxy: string[];
   /** Multiplies every per-user and per-address rate limit (1 in production; load tests raise it). */
   rateLimitScale: number;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
@@ -170,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chatSendRate: { burst: e.CHAT_SEND_BURST, perSecond: e.CHAT_SEND_PER_SECOND },
     sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+    trustProxy: e.TRUST_PROXY,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,

@@ -55,6 +55,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     chatSendRate: { burst: CHAT_LIMITS.sendBurst, perSecond: CHAT_LIMITS.sendPerSecond },
     sessionTtlMs: 30 * 24 * 3_600_000,
     maxConnectionsPerIp: 1000,
+    trustProxy: ['loopback'],
     // Feature tests send bursts (every malformed payload in a row, hundreds of messages); the limits
     // themselves are tested at scale 1 (reliability suite) and the e2e suite runs the app at scale 1.
     rateLimitScale: 100,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect as tcpConnect } from 'node:net';
-import { ErrorCode, ServerEvent } from '@huddle/protocol';
+import { ErrorCode, PROTOCOL_VERSION, ServerEvent } from '@huddle/protocol';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectRecorded,
@@ -30,6 +31,7 @@ const HTTP_RATES = {
   ingest: { burst: 50, perSecond: 20 },
 };
 const CLOCK_COMMANDS = { burst: 10, perSecond: 1 };
+const HANDSHAKES = { burst: 60, perSecond: 10 };
 
 /** A distinct client address per call: the server trusts X-Forwarded-For from loopback (nginx). */
 let addressCounter = 0;
@@ -214,6 +216,61 @@ describe('HTTP rate limits per address', () => {
     const tooFast = perSpace.answers.filter((r) => r.status !== 201);
     expect(tooFast.length).toBeGreaterThan(0);
     for (const r of tooFast) await expectRetryAfter(r);
+  });
+});
+
+/** How a handshake from `address` (X-Forwarded-For from the proxy) ends: "connected" or the refusal's code. */
+function handshake(url: string, token: string, address: string): Promise<string> {
+  const socket = io(url, {
+    auth: { token, protocolVersion: PROTOCOL_VERSION },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: { 'x-forwarded-for': address },
+  });
+  return new Promise<string>((resolve) => {
+    socket.once('connect', () => resolve('connected'));
+    socket.once('connect_error', (err: Error & { data?: { code?: string } }) => resolve(err.data?.code ?? err.message));
+  }).finally(() => socket.disconnect());
+}
+
+describe('handshakes per address', () => {
+  it('refuses a handshake flood RATE_LIMITED before any session is checked, and only for that address', async () => {
+    const { url } = await servers.start(PRODUCTION_SCALE);
+    const flooder = freshAddress();
+    // A forged token: a handshake that gets past the rate is refused UNAUTHORIZED by the session check.
+    const { answers, refilled } = await volley(HANDSHAKES.burst + 60, HANDSHAKES.perSecond, () =>
+      handshake(url, 'forged-token', flooder),
+    );
+    const checked = answers.filter((a) => a === 'UNAUTHORIZED').length;
+    const limited = answers.filter((a) => a === ErrorCode.RateLimited).length;
+    expect(checked + limited, answers.join(' ')).toBe(answers.length);
+    expect(checked).toBeGreaterThanOrEqual(HANDSHAKES.burst);
+    expect(checked).toBeLessThanOrEqual(HANDSHAKES.burst + refilled);
+    expect(limited).toBeGreaterThan(0);
+    // A neighbour behind the same proxy has its own allowance, and its genuine session gets in.
+    const grant = await join(url, uniqueSpace('handshakes'), 'Neighbour');
+    expect(await handshake(url, grant.token, freshAddress())).toBe('connected');
+  });
+
+  it('counts an IPv6 client by its /64 and an IPv4-mapped address as the IPv4 one', async () => {
+    // A handshake bucket of 1 that refills once in 6 s.
+    const { url } = await servers.start({ rateLimitScale: 1 / HANDSHAKES.burst });
+    const outcome = (address: string) => handshake(url, 'forged-token', address);
+    expect(await outcome('2001:db8:1:2::1')).toBe('UNAUTHORIZED');
+    expect(await outcome('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(ErrorCode.RateLimited);
+    expect(await outcome('2001:db8:1:3::1')).toBe('UNAUTHORIZED');
+    expect(await outcome('::ffff:198.51.100.77')).toBe('UNAUTHORIZED');
+    expect(await outcome('198.51.100.77')).toBe(ErrorCode.RateLimited);
+  });
+
+  it('keys the HTTP per-address limits by /64 too', async () => {
+    // A sign-in bucket of 1 that refills once in 40 s.
+    const { url } = await servers.start({ rateLimitScale: 0.05 });
+    const space = uniqueSpace('ipv6');
+    expect((await signIn(url, '2001:db8:7:7::1', space, 'Ana')).status).toBe(201);
+    await expectRetryAfter(await signIn(url, '2001:db8:7:7::2', space, 'Bo'));
+    expect((await signIn(url, '2001:db8:7:8::1', space, 'Cy')).status).toBe(201);
   });
 });
 

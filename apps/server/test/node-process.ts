@@ -60,9 +60,9 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
 /**
  * Two server processes sharing a fresh PostgreSQL database and a Redis key prefix of their own, for the
  * tests of one `describe`: started before them, stopped and cleaned up after. `nodes()` answers their
- * URLs; sockets handed to `track` are closed after each test.
+ * URLs; sockets handed to `track` are closed after each test. `env` is added to each node's environment.
  */
-export function useTwoNodeCluster() {
+export function useTwoNodeCluster(env: Record<string, string> = {}) {
   const redisUrl = process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `huddle-test-${process.pid}-${randomBytes(3).toString('hex')}`;
   let pg: Awaited<ReturnType<typeof createPgDatabase>> | undefined;
@@ -81,6 +81,7 @@ export function useTwoNodeCluster() {
           REDIS_PREFIX: prefix,
           NODE_ID: `${prefix}-${id}`,
           SESSION_SECRET: 'cluster-test-secret-cluster-test-secret',
+          ...env,
         }),
       ),
     );

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { rateLimited } from '../errors.js';
-import { clientIp } from '../io/client-ip.js';
+import type { ClientAddress } from '../io/client-ip.js';
 import { type Rate, type RateLimiters, scaleRate, type TakeResult } from '../lib/token-bucket.js';
 
 /**
@@ -8,13 +8,18 @@ import { type Rate, type RateLimiters, scaleRate, type TakeResult } from '../lib
  * RATE_LIMIT_SCALE, `what` names what is refused ("Too many sign-ins from your network"). A refused
  * request gets 429 and Retry-After; a limiter that fails (Redis away) lets the request through, as for commands.
  */
-export function createAddressLimits(limiters: RateLimiters, scale: number, onLimiterError: (err: unknown) => void) {
+export function createAddressLimits(
+  limiters: RateLimiters,
+  scale: number,
+  onLimiterError: (err: unknown) => void,
+  clientAddress: ClientAddress,
+) {
   return (rule: string, rate: Rate, what: string): RequestHandler => {
     const limiter = limiters(rule, scaleRate(rate, scale));
     return async (req, _res, next) => {
       let taken: TakeResult = { ok: true };
       try {
-        taken = await limiter.take(clientIp(req));
+        taken = await limiter.take(clientAddress(req));
       } catch (err) {
         onLimiterError(err);
       }

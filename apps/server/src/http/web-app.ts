@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from '../config.js';
 import { type Db, pingDatabase } from '../db/database.js';
 import type { Feature } from '../feature.js';
+import type { TrustProxy } from '../io/client-ip.js';
 import { sameSecret } from '../lib/same-secret.js';
 import type { Metrics } from '../metrics.js';
 import { bearer } from './bearer.js';
@@ -18,6 +19,8 @@ export interface WebDeps {
   logger: Logger;
   metrics: Metrics;
   features: readonly Feature[];
+  /** TRUST_PROXY, compiled once: the same function names the client for the socket layer. */
+  trustProxy: TrustProxy;
   /** True once a shutdown began: /readyz then answers 503 so a load balancer stops sending. */
   closing(): boolean;
 }
@@ -28,10 +31,10 @@ export interface WebDeps {
  * features' routes under /api (those that parse their own bodies before the small default JSON parser),
  * the built web app, and JSON errors.
  */
-export function serveWeb(web: Express, { config, db, logger, metrics, features, closing }: WebDeps): void {
+export function serveWeb(web: Express, { config, db, logger, metrics, features, trustProxy, closing }: WebDeps): void {
   const routes = features.flatMap((f) => (f.http ? [f.http] : []));
   web.disable('x-powered-by');
-  web.set('trust proxy', 'loopback');
+  web.set('trust proxy', trustProxy);
   for (const { limits } of routes) if (limits) web.use('/api', limits);
   web.use(
     helmet({

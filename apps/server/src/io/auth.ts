@@ -1,8 +1,9 @@
 import { type HandshakeErrorData, handshakeAuthSchema, illFormedPath, PROTOCOL_VERSION } from '@huddle/protocol';
 import type { Logger } from 'pino';
+import { createTokenBuckets, type Rate } from '../lib/token-bucket.js';
 import { deviceLabel } from '../session/secret-code.js';
 import type { SessionService } from '../session/session.service.js';
-import { clientIp } from './client-ip.js';
+import type { ClientAddress } from './client-ip.js';
 import type { HuddleServer } from './types.js';
 
 function refusal(data: HandshakeErrorData): Error {
@@ -51,19 +52,41 @@ export function useSessionAuth(io: HuddleServer, sessions: SessionService, logge
 }
 
 /**
- * At most `max` open connections per client address on this node. `precheck` runs before the session
- * check (a flood costs no storage read), `admit` after it counts the connection once it is accepted;
- * the count drops when the underlying connection closes, however it closes.
+ * Handshakes per client address on this node, before RATE_LIMIT_SCALE: an office behind one NAT whose
+ * 60 tabs all reconnect after a deploy gets in at once, and keeps 10 a second after that. Each handshake
+ * that passes costs a session check and a connection's set-up; a flood past this costs one bucket check.
  */
-export function createConnectionCap(max: number) {
+export const HANDSHAKE_RATE: Rate = { burst: 60, perSecond: 10 };
+
+/**
+ * Per client address on this node: at most `max` open connections, and handshakes at `handshakes`' rate,
+ * counted in this process (never waiting on Redis). `precheck` runs before the session check (a flood
+ * costs no storage read), `admit` after it counts the connection once it is accepted; the count drops
+ * when the underlying connection closes, however it closes.
+ */
+export function createConnectionCap(options: {
+  max: number;
+  handshakes: Rate;
+  clientAddress: ClientAddress;
+  now: () => number;
+}) {
+  const { max, clientAddress } = options;
   type Middleware = Parameters<HuddleServer['use']>[0];
   const open = new Map<string, number>();
+  const handshakes = createTokenBuckets({ ...options.handshakes, now: options.now });
   const tooMany = () =>
     refusal({ code: 'RATE_LIMITED', message: 'Too many connections from your network; close some tabs and retry' });
-  const precheck: Middleware = (socket, next) =>
-    (open.get(clientIp(socket.request)) ?? 0) >= max ? next(tooMany()) : next();
+  const precheck: Middleware = (socket, next) => {
+    const ip = clientAddress(socket.request);
+    if (!handshakes.take(ip).ok) {
+      return next(
+        refusal({ code: 'RATE_LIMITED', message: 'Too many connection attempts from your network; retrying' }),
+      );
+    }
+    return (open.get(ip) ?? 0) >= max ? next(tooMany()) : next();
+  };
   const admit: Middleware = (socket, next) => {
-    const ip = clientIp(socket.request);
+    const ip = clientAddress(socket.request);
     const count = open.get(ip) ?? 0;
     if (count >= max) return next(tooMany());
     open.set(ip, count + 1);

@@ -14,7 +14,7 @@ import { isStorageUnavailable } from '../db/storage-errors.js';
 import { AppError, parseInput, rateLimited } from '../errors.js';
 import type { Feature } from '../feature.js';
 import type { Metrics } from '../metrics.js';
-import { clientIp } from './client-ip.js';
+import type { ClientAddress } from './client-ip.js';
 import type { CommandLimit } from './command-limits.js';
 import type { CommandHandler, CommandHandlers, HuddleSocket } from './types.js';
 
@@ -71,11 +71,13 @@ export function bindCommands(
     metrics?: Pick<Metrics, 'eventsReceived' | 'commandDuration'>;
     limit?: CommandLimit;
     authorize: CommandAuthorize;
+    /** Names the address key the per-address limits count this socket under. */
+    clientAddress: ClientAddress;
   },
 ): void {
   const { logger, metrics, limit, authorize } = deps;
   const loose = socket as unknown as LooseSocket;
-  const ip = clientIp(socket.request);
+  const ip = deps.clientAddress(socket.request);
 
   for (const name of Object.keys(handlers)) {
     if (!isCommandName(name)) continue;

@@ -5,9 +5,11 @@ import { Server } from 'socket.io';
 import type { Config } from '../config.js';
 import type { Feature } from '../feature.js';
 import { createInFlight } from '../lib/in-flight.js';
+import { scaleRate } from '../lib/token-bucket.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionService } from '../session/session.service.js';
-import { createConnectionCap, useSessionAuth } from './auth.js';
+import { createConnectionCap, HANDSHAKE_RATE, useSessionAuth } from './auth.js';
+import type { ClientAddress } from './client-ip.js';
 import type { CommandLimit } from './command-limits.js';
 import { bindCommands, type CommandAuthorize } from './command-registry.js';
 import { createOriginCheck } from './origin.js';
@@ -33,7 +35,10 @@ export function createSocketServer(http: HttpServer, config: Config): HuddleServ
 }
 
 export interface ConnectionDeps {
-  config: Pick<Config, 'maxConnectionsPerIp'>;
+  config: Pick<Config, 'maxConnectionsPerIp' | 'rateLimitScale'>;
+  /** The address key of a handshake's client, for the connection cap, handshake rate and command limits. */
+  clientAddress: ClientAddress;
+  now: () => number;
   features: readonly Feature[];
   commands: CommandHandlers;
   sessions: SessionService;
@@ -51,7 +56,13 @@ export interface ConnectionDeps {
  */
 export function acceptConnections(io: HuddleServer, deps: ConnectionDeps): { settled(): Promise<void> } {
   const { features, commands, logger, metrics } = deps;
-  const connectionCap = createConnectionCap(deps.config.maxConnectionsPerIp);
+  const { clientAddress } = deps;
+  const connectionCap = createConnectionCap({
+    max: deps.config.maxConnectionsPerIp,
+    handshakes: scaleRate(HANDSHAKE_RATE, deps.config.rateLimitScale),
+    clientAddress,
+    now: deps.now,
+  });
   io.use(connectionCap.precheck);
   useSessionAuth(io, deps.sessions, logger);
   io.use(connectionCap.admit);
@@ -63,7 +74,13 @@ export function acceptConnections(io: HuddleServer, deps: ConnectionDeps): { set
       logger.debug({ socket: socket.id, user: socket.data.user.id, reason }, 'disconnected');
     });
     socket.onAnyOutgoing(metrics.countEmitted);
-    bindCommands(socket, commands, { logger, metrics, limit: deps.commandLimit, authorize: deps.authorize });
+    bindCommands(socket, commands, {
+      logger,
+      metrics,
+      limit: deps.commandLimit,
+      authorize: deps.authorize,
+      clientAddress,
+    });
     setups.run(async () => {
       let step = 'rooms';
       try {
