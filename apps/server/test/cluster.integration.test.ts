@@ -36,7 +36,9 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
    * another: on a busy machine a short one closes healthy connections whose pong came late, so only a
    * node under test gets one.
    */
-  async function startNodes(options: { workSeconds?: number; heartbeats?: Partial<Record<NodeName, Heartbeat>> } = {}) {
+  async function startNodes(
+    options: { workSeconds?: number; heartbeats?: Partial<Record<NodeName, Heartbeat>>; chatSendPerSecond?: number } = {},
+  ) {
     generation += 1;
     nodes = await Promise.all(
       (['n1', 'n2', 'n3'] as const).map((id) => {
@@ -54,6 +56,7 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
               }
             : {}),
           POMODORO_WORK_SECONDS: String(options.workSeconds ?? 1500),
+          ...(options.chatSendPerSecond ? { CHAT_SEND_PER_SECOND: String(options.chatSendPerSecond) } : {}),
           LOG_LEVEL: 'info',
         });
       }),
@@ -140,7 +143,8 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
   });
 
   it('shares a user’s chat send limit across nodes', async () => {
-    const [n1, , n3] = (await startNodes()) as [string, string, string];
+    // A bucket that refills once a minute: six sends on a slow machine cannot earn a token back.
+    const [n1, , n3] = (await startNodes({ chatSendPerSecond: 1 / 60 })) as [string, string, string];
     const space = uniqueSpace('cluster');
     const grant = await join(n1, space, 'Ana');
     const tabs = [await tab(n1, grant.token), await tab(n3, grant.token)];
