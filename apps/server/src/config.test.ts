@@ -45,7 +45,7 @@ describe('loadConfig', () => {
       port: 8080,
       sessionSecret: GOOD_SECRET,
       allowedOrigins: ['https://a.example', 'https://b.example:8443'],
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'huddle' },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'huddle', timeoutMs: 500 },
       rateLimitScale: 2,
       sessionTtlMs: 3_600_000,
       retentionIntervalMs: 60_000,
