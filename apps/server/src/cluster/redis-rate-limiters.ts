@@ -26,22 +26,19 @@ export interface RedisRateLimitOptions {
   onUnavailable?(err: unknown): void;
   /** Called with every error of a Redis call (a timeout says the link is slow or silent). */
   failed?(err: unknown): void;
-  /** The clock of the in-memory buckets. */
-  now?(): number;
 }
 
 /**
  * Rate limits shared by every node: one Redis hash per (rule, key), gone once full again. While Redis is
  * away (down, or not answering within its deadline) each node spends from buckets of its own in memory,
  * the same rule per node: rate-limiter-flexible's "insurance limiter". A limit then still bites, while a
- * user spread over N nodes may get up to N times it; a limit never holds up a command waiting for Redis.
+ * user spread over N nodes may get up to N times it. A take waits for Redis no longer than its deadline.
  * Falling back here covers every caller, the chat and sensor services' own limits included.
  */
 export function redisRateLimiters(redis: Redis, prefix: string, options: RedisRateLimitOptions = {}): RateLimiters {
-  const now = options.now ?? Date.now;
   let away = false;
   return (name, { burst, perSecond }) => {
-    const insurance = createTokenBuckets({ burst, perSecond, now });
+    const insurance = createTokenBuckets({ burst, perSecond, now: Date.now });
     const insured = (key: string, err: unknown): TakeResult => {
       if (!away) options.onUnavailable?.(err);
       away = true;
