@@ -113,7 +113,12 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   const commands = composeCommands(features);
-  const commandLimit = createCommandLimit(rateLimiters, config.rateLimitScale, limiterDown);
+  const commandLimit = createCommandLimit(
+    rateLimiters,
+    memoryRateLimiters(clock.now),
+    config.rateLimitScale,
+    limiterDown,
+  );
   const connections = acceptConnections(io, {
     config,
     features,

@@ -55,7 +55,7 @@ describe('loadConfig', () => {
       port: 8080,
       sessionSecret: GOOD_SECRET,
       allowedOrigins: ['https://a.example', 'https://b.example:8443'],
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'huddle' },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'huddle', timeoutMs: 500 },
       rateLimitScale: 2,
       trustProxy: ['10.0.0.0/8', '2001:db8::/32', 'loopback'],
       sessionTtlMs: 3_600_000,

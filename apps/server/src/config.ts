@@ -43,6 +43,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_:-]{1,40}$/, 'REDIS_PREFIX is 1–40 letters, digits, _ : or -')
     .default('huddle'),
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,60}$/, 'NODE_ID is 1–60 letters, digits, _ . or -')
@@ -112,8 +113,11 @@ export interface Config {
   webDist: string | undefined;
   /** Settings a new space starts with. */
   pomodoroDefaults: PomodoroSettings;
-  /** With Redis, nodes share broadcasts (Socket.IO Redis Streams adapter) and presence. */
-  redis: { url: string; prefix: string } | undefined;
+  /**
+   * With Redis, nodes share broadcasts (Socket.IO Redis Streams adapter) and presence. A Redis call not
+   * answered within `timeoutMs` fails, and the node counts Redis as away until its connection is new.
+   */
+  redis: { url: string; prefix: string; timeoutMs: number } | undefined;
   /** This process among the nodes of a cluster. */
   nodeId: string;
   /** A connection that misses a ping for interval + timeout counts as gone (its user leaves). */
@@ -186,7 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     webDist: e.WEB_DIST ? path.resolve(e.WEB_DIST) : defaultWebDist(),
     pomodoroDefaults: defaults.data,
-    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, timeoutMs: e.REDIS_TIMEOUT_MS } : undefined,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     heartbeat: { intervalMs: e.HEARTBEAT_INTERVAL_MS, timeoutMs: e.HEARTBEAT_TIMEOUT_MS },
     chatSendRate: { burst: e.CHAT_SEND_BURST, perSecond: e.CHAT_SEND_PER_SECOND },

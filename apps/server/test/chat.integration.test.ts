@@ -184,7 +184,7 @@ describe('chat presence across two in-process nodes', () => {
     nodes += 1;
     return server({
       databaseUrl: pg.url,
-      redis: { url: REDIS_URL, prefix },
+      redis: { url: REDIS_URL, prefix, timeoutMs: 500 },
       nodeId: `${prefix}-n${nodes}`,
       ...(heartbeat ? { heartbeat } : {}),
     });

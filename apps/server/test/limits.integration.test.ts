@@ -32,6 +32,7 @@ const HTTP_RATES = {
 };
 const CLOCK_COMMANDS = { burst: 10, perSecond: 1 };
 const HANDSHAKES = { burst: 60, perSecond: 10 };
+const READ_COMMANDS = { burst: 30, perSecond: 5 };
 
 /** A distinct client address per call: the server trusts X-Forwarded-For from loopback (nginx). */
 let addressCounter = 0;
@@ -348,7 +349,7 @@ describe('rate limits across nodes', () => {
       servers.start({
         ...PRODUCTION_SCALE,
         databaseUrl: pg.url,
-        redis: { url: REDIS_URL, prefix },
+        redis: { url: REDIS_URL, prefix, timeoutMs: 500 },
         nodeId: `${prefix}-${id}`,
       });
     return [await node('a'), await node('b')] as const;
@@ -360,17 +361,35 @@ describe('rate limits across nodes', () => {
     const grant = await join(a.url, space, 'Ana');
     const onA = servers.track(await connectRecorded(a.url, grant.token));
     const onB = servers.track(await connectRecorded(b.url, grant.token));
-    await Promise.all([onA.events.next(ServerEvent.Welcome), onB.events.next(ServerEvent.Welcome)]);
-    const { burst, perSecond } = CLOCK_COMMANDS;
+    // The conversation list comes once the connection's setup has made the space's channel.
+    await Promise.all([onA.events.next(ServerEvent.ChatConversations), onB.events.next(ServerEvent.ChatConversations)]);
+    const { burst, perSecond } = READ_COMMANDS;
+    const read = (socket: typeof onA.socket) => send(socket, 'chat:history', { conversationId: 'c:general' });
 
-    const spent = await Promise.all(Array.from({ length: burst }, () => send(onA.socket, 'clock:sync', {})));
-    expect(spent.every((a) => a.ok)).toBe(true);
-    const emptiedAt = performance.now();
+    // More than a burst: the last ones are refused, so the bucket was empty after them. It refills at the
+    // rate from then on, at most since the volley started.
+    const startedAt = performance.now();
+    const spent = await Promise.all(Array.from({ length: burst + 10 }, () => read(onA.socket)));
+    expect(spent.filter((a) => !a.ok && a.error.code !== ErrorCode.RateLimited)).toEqual([]);
+    expect(spent.at(-1)).toMatchObject({ ok: false, error: { code: ErrorCode.RateLimited } });
     // With a bucket per node, all of these would pass; shared, only what refilled since can.
-    const onOther = await Promise.all(Array.from({ length: burst }, () => send(onB.socket, 'clock:sync', {})));
-    const refilled = Math.floor(((performance.now() - emptiedAt) / 1000) * perSecond) + 1;
+    const onOther = await Promise.all(Array.from({ length: burst }, () => read(onB.socket)));
+    const refilled = Math.floor(((performance.now() - startedAt) / 1000) * perSecond) + 1;
     expect(onOther.filter((a) => a.ok).length).toBeLessThanOrEqual(refilled);
     expect(onOther.at(-1)).toMatchObject({ ok: false, error: { code: ErrorCode.RateLimited } });
+  });
+
+  it('limits clock:sync on each node (it never waits for Redis)', async () => {
+    const [a, b] = await twoNodes();
+    const grant = await join(a.url, uniqueSpace('nodes'), 'Ana');
+    const onA = servers.track(await connectRecorded(a.url, grant.token));
+    const onB = servers.track(await connectRecorded(b.url, grant.token));
+    await Promise.all([onA.events.next(ServerEvent.Welcome), onB.events.next(ServerEvent.Welcome)]);
+    const { burst } = CLOCK_COMMANDS;
+    const onOne = await Promise.all(Array.from({ length: burst + 5 }, () => send(onA.socket, 'clock:sync', {})));
+    expect(onOne.at(-1)).toMatchObject({ ok: false, error: { code: ErrorCode.RateLimited } });
+    const onOther = await Promise.all(Array.from({ length: burst }, () => send(onB.socket, 'clock:sync', {})));
+    expect(onOther.every((a) => a.ok)).toBe(true);
   });
 
   it('sign-ins an address spends on one node are missing on the other (429 with Retry-After)', async () => {

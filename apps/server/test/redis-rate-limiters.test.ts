@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisRateLimiters } from '../src/cluster/redis-rate-limiters.js';
@@ -34,17 +36,20 @@ describe('rate limits in Redis', () => {
     );
   });
 
-  it('lets every take through at once while Redis is away, and says so once', async () => {
+  it('limits in memory on this node while Redis is away, and says so once', async () => {
     const unavailable: unknown[] = [];
     const limit = redisRateLimiters(redis, prefix, {
       available: () => false,
       onUnavailable: (err) => unavailable.push(err),
-    })('chat-send', { burst: 1, perSecond: 1 });
-    for (let i = 0; i < 3; i += 1) expect(await limit.take('cy')).toEqual({ ok: true });
+    })('chat-send', { burst: 2, perSecond: 1 });
+    const results = [await limit.take('cy'), await limit.take('cy'), await limit.take('cy')];
+    expect(results.slice(0, 2)).toEqual([{ ok: true }, { ok: true }]);
+    expect(results[2]).toMatchObject({ ok: false });
+    expect(await limit.take('other')).toEqual({ ok: true });
     expect(unavailable).toHaveLength(1);
   });
 
-  it('lets a take through when Redis fails to answer', async () => {
+  it('falls back to this node’s buckets when Redis fails to answer', async () => {
     const gone = new Redis('redis://127.0.0.1:1', {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
@@ -57,7 +62,41 @@ describe('rate limits in Redis', () => {
       perSecond: 1,
     });
     expect(await limit.take('dee')).toEqual({ ok: true });
+    expect(await limit.take('dee')).toMatchObject({ ok: false });
     expect(unavailable).toHaveLength(1);
     gone.disconnect();
+  });
+
+  it('answers from memory within the deadline when Redis takes the call and never answers', async () => {
+    // A peer that accepts the connection and then says nothing, as Redis behind a silent partition.
+    const held = new Set<Socket>();
+    const silent = createServer((socket) => void held.add(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const mute = new Redis({
+      port: (silent.address() as AddressInfo).port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      enableReadyCheck: false,
+      commandTimeout: 200,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    mute.on('error', () => {});
+    await mute.connect();
+    const failures: unknown[] = [];
+    const limit = redisRateLimiters(mute, prefix, { failed: (err) => failures.push(err) })('chat-send', {
+      burst: 1,
+      perSecond: 1,
+    });
+    const started = performance.now();
+    expect(await limit.take('eve')).toEqual({ ok: true });
+    const tookMs = performance.now() - started;
+    expect(tookMs).toBeGreaterThanOrEqual(150);
+    expect(tookMs).toBeLessThan(1_000);
+    expect(failures.map((e) => (e as Error).message)).toEqual(['Command timed out']);
+    mute.disconnect();
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   });
 });

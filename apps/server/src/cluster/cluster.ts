@@ -1,5 +1,5 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { HuddleServer, HuddleSocket } from '../io/types.js';
@@ -11,8 +11,51 @@ import { redisRateLimiters } from './redis-rate-limiters.js';
 
 type Resync = (socket: HuddleSocket) => Promise<void>;
 
-/** How often each node looks whether another node lost broadcasts (one GET). */
+/**
+ * How often each node looks whether another node lost broadcasts (one GET). The check is also the probe
+ * of an idle link: a GET not answered within the deadline makes the node count Redis as away.
+ */
 const LOSS_CHECK_MS = 1000;
+/** How long the adapter's reader waits on `XREAD BLOCK` for new stream entries (the adapter's default). */
+const STREAM_BLOCK_MS = 5000;
+
+/**
+ * Every Redis call has a deadline (`timeoutMs`), so a Redis that is slow or silent (a partition that
+ * closes nothing) holds nothing up for longer. A link that answers nothing for as long is destroyed, which
+ * fails every call pending on it at once, and reconnected; until it is ready again a call fails at once
+ * instead of waiting in a queue, and its caller answers from this node (see redisCluster).
+ */
+function linkOptions(timeoutMs: number): RedisOptions {
+  return {
+    lazyConnect: true,
+    commandTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    connectTimeout: Math.max(2_000, timeoutMs),
+    // TCP keep-alive probes find a peer gone silent on an idle connection (the adapter's subscriber).
+    keepAlive: 5_000,
+    enableOfflineQueue: false,
+    // Calls pending when the link closes fail then, and are not sent again on the next connection.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // Once the link heals the node is back within a second.
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+  };
+}
+
+/**
+ * What the adapter's own connections need, on top of linkOptions: it duplicates the client it publishes
+ * with for its stream reader (`XREAD BLOCK`) and its Pub/Sub subscriber. A blocked read waits up to
+ * STREAM_BLOCK_MS by design, so its deadline is that plus the link's (a shorter one would fail every idle
+ * read and stack reads on the connection). The reader reads again at once after a failed read: while the
+ * link is reconnecting that read waits for it in the queue, where failing at once would spin.
+ */
+function adapterLinkOptions(timeoutMs: number): RedisOptions {
+  return {
+    commandTimeout: STREAM_BLOCK_MS + timeoutMs,
+    socketTimeout: STREAM_BLOCK_MS + timeoutMs,
+    enableOfflineQueue: true,
+  };
+}
 
 export interface Cluster {
   presence: Presence;
@@ -48,18 +91,22 @@ export function singleNode(): Cluster {
  * adapter cannot; server-side events such as `pomodoro:changed` go over Pub/Sub and may be lost then, which
  * the pomodoro's version check and start-up re-arming tolerate). Presence and rate limits live in Redis.
  *
- * While Redis is away each node keeps serving from storage: rate limits let commands through, presence
- * answers from the node's own connections, and a broadcast reaches the node's own sockets only. Once
- * the connection is back the node records its connections again and every node resends its sockets the
- * state they catch up from (see broadcast-loss.ts).
+ * Redis is away while the connection is down, and from a call that timed out until the connection is
+ * ready again (the link's socket timeout recycles a connection that stopped answering). Meanwhile each
+ * node keeps serving from storage: rate limits are kept in memory per node, presence answers from the
+ * node's own connections, and a broadcast reaches the node's own sockets only (its publish fails at
+ * once). Once the connection is back the node records its connections again and every node resends its
+ * sockets the state they catch up from (see broadcast-loss.ts).
  */
 export function redisCluster(
-  config: Config & { redis: { url: string; prefix: string } },
+  config: Config & { redis: { url: string; prefix: string; timeoutMs: number } },
   logger: Logger,
   onRedisError: () => void,
 ): Cluster {
   const redisConfig = config.redis;
-  const redis = new Redis(redisConfig.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const redis = new Redis(redisConfig.url, linkOptions(redisConfig.timeoutMs));
+  const adapterOptions = adapterLinkOptions(redisConfig.timeoutMs);
+  redis.duplicate = (override) => new Redis({ ...redis.options, ...adapterOptions, ...override });
   redis.on('error', (err) => {
     onRedisError();
     logger.error({ err }, 'redis error');
@@ -72,6 +119,12 @@ export function redisCluster(
   redis.on('close', () => {
     redisReady = false;
   });
+  /** A call timed out: the link is slow or silent. Away now; the socket timeout closes it within the deadline. */
+  const failed = (err: unknown) => {
+    if (!(err instanceof Error && err.message === 'Command timed out') || !redisReady) return;
+    redisReady = false;
+    logger.warn({ err }, 'redis did not answer in time; counting it away until the connection is new');
+  };
   let announce: AnnouncePresence = () => {};
   let io: HuddleServer | undefined;
   let resyncSocket: Resync | undefined;
@@ -85,6 +138,7 @@ export function redisCluster(
     localConnections: () => authenticated().map((s) => ({ id: s.id, space: s.data.space, user: s.data.user })),
     announce: (space, kind, user) => announce(space, kind, user),
     available: () => redisReady,
+    failed,
   });
   const broadcastLoss = watchBroadcastLoss({
     redis,
@@ -111,7 +165,8 @@ export function redisCluster(
     presence,
     rateLimiters: redisRateLimiters(redis, redisConfig.prefix, {
       available: () => redisReady,
-      onUnavailable: (err) => logger.warn({ err }, 'redis away; rate limits let commands through'),
+      failed,
+      onUnavailable: (err) => logger.warn({ err }, 'redis away; rate limits are kept on this node meanwhile'),
     }),
     onBroadcastsLost(resync) {
       resyncSocket = resync;
@@ -121,7 +176,9 @@ export function redisCluster(
       io = server;
       announce = announcer;
       await redis.connect();
-      server.adapter(createAdapter(redis, { streamName: `${redisConfig.prefix}:socket.io` }));
+      server.adapter(
+        createAdapter(redis, { streamName: `${redisConfig.prefix}:socket.io`, blockTimeInMs: STREAM_BLOCK_MS }),
+      );
       await presence.start();
       await broadcastLoss.start();
     },

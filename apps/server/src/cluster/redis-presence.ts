@@ -33,11 +33,13 @@ export interface RedisPresenceOptions {
   /** A user joined or left through the sweep (a dead node's users, or this node's records repaired). */
   announce(space: string, kind: 'joined' | 'left', user: PublicUser): void;
   /**
-   * False while the connection to Redis is down. Presence then answers at once from this node's own
-   * connections instead of failing (which would refuse every connection meanwhile), and the first
-   * sweep once Redis is back records what changed and announces it.
+   * False while Redis is away (the connection is down, or a call was not answered in time). Presence
+   * then answers at once from this node's own connections instead of failing (which would refuse every
+   * connection meanwhile), and the first sweep once Redis is back records what changed and announces it.
    */
   available?(): boolean;
+  /** Called with the error of a call that failed; the answer then comes from this node as while away. */
+  failed?(err: unknown): void;
 }
 
 /**
@@ -68,6 +70,7 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
   const entry = (space: string, userId: string, conn: string) => JSON.stringify([space, userId, conn]);
   let timer: ReturnType<typeof setInterval> | undefined;
   const away = () => options.available?.() === false;
+  const unchanged = (): PresenceResult => ({ changed: false });
 
   /** Who is connected to this node: the best answer while Redis is away. */
   function localUsers(space: string): PublicUser[] {
@@ -76,14 +79,29 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
     return sortUsers([...here.values()]);
   }
 
-  async function users(space: string): Promise<PublicUser[]> {
-    if (away()) return localUsers(space);
-    const all = await redis.hvals(usersKey(space));
-    return sortUsers(all.map((json) => JSON.parse(json) as PublicUser));
+  /**
+   * Answers a caller (a connection arriving or leaving, a snapshot) from Redis, or as while away when Redis
+   * is away or the call fails: a connection is never refused or held up for presence. The sweep calls
+   * add and remove directly, so that a failure stops it (the next sweep repairs what it left).
+   */
+  async function orAway<T>(call: () => Promise<T>, whileAway: () => T): Promise<T> {
+    if (away()) return whileAway();
+    try {
+      return await call();
+    } catch (err) {
+      options.failed?.(err);
+      return whileAway();
+    }
+  }
+
+  function users(space: string): Promise<PublicUser[]> {
+    return orAway(
+      async () => sortUsers((await redis.hvals(usersKey(space))).map((json) => JSON.parse(json) as PublicUser)),
+      () => localUsers(space),
+    );
   }
 
   async function remove(space: string, userId: string, conn: string, node: string): Promise<PresenceResult> {
-    if (away()) return { changed: false };
     const left = await redis.eval(
       REMOVE,
       3,
@@ -104,7 +122,6 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
   }
 
   async function add(space: string, user: PublicUser, conn: string): Promise<PresenceResult> {
-    if (away()) return { changed: false };
     const joined = await redis.eval(
       ADD,
       3,
@@ -169,8 +186,9 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
 
   return {
     users,
-    add: (space, user, connectionId) => add(space, user, connection(connectionId)),
-    remove: (space, userId, connectionId) => remove(space, userId, connection(connectionId), nodeId),
+    add: (space, user, connectionId) => orAway(() => add(space, user, connection(connectionId)), unchanged),
+    remove: (space, userId, connectionId) =>
+      orAway(() => remove(space, userId, connection(connectionId), nodeId), unchanged),
     sweep,
     async start() {
       // Connections left by an earlier process with this node id are gone.

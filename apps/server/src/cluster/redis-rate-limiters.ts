@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RateLimiters } from '../lib/token-bucket.js';
+import { createTokenBuckets, type RateLimiters, type TakeResult } from '../lib/token-bucket.js';
 
 // The same token bucket as lib/token-bucket.ts, kept in Redis so every node spends from one bucket.
 // Time is Redis's own clock, so nodes with skewed clocks still agree.
@@ -20,36 +20,44 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return {1, 0}`;
 
 export interface RedisRateLimitOptions {
-  /** False while the connection is down: takes are then allowed at once rather than queued until it is back. */
+  /** False while Redis is away: takes then go to this node's own buckets at once, not to Redis. */
   available?(): boolean;
-  /** Called (once until Redis answers again) when a take was allowed because Redis was away. */
+  /** Called (once until Redis answers again) when a take fell back to this node's buckets. */
   onUnavailable?(err: unknown): void;
+  /** Called with every error of a Redis call (a timeout says the link is slow or silent). */
+  failed?(err: unknown): void;
 }
 
 /**
  * Rate limits shared by every node: one Redis hash per (rule, key), gone once full again. While Redis is
- * away every take is allowed: a limit is protection, never a reason to refuse or hold up a well-behaved
- * user. Failing open here covers every caller, the chat and sensor services' own limits included.
+ * away (down, or not answering within its deadline) each node spends from buckets of its own in memory,
+ * the same rule per node: rate-limiter-flexible's "insurance limiter". A limit then still bites, while a
+ * user spread over N nodes may get up to N times it. A take waits for Redis no longer than its deadline.
+ * Falling back here covers every caller, the chat and sensor services' own limits included.
  */
 export function redisRateLimiters(redis: Redis, prefix: string, options: RedisRateLimitOptions = {}): RateLimiters {
   let away = false;
-  const allowAnyway = (err: unknown) => {
-    if (!away) options.onUnavailable?.(err);
-    away = true;
-    return { ok: true } as const;
+  return (name, { burst, perSecond }) => {
+    const insurance = createTokenBuckets({ burst, perSecond, now: Date.now });
+    const insured = (key: string, err: unknown): TakeResult => {
+      if (!away) options.onUnavailable?.(err);
+      away = true;
+      return insurance.take(key);
+    };
+    return {
+      async take(key) {
+        if (options.available && !options.available()) return insured(key, new Error('redis is away'));
+        let taken: [number, number];
+        try {
+          taken = (await redis.eval(TAKE, 1, `${prefix}:rate:${name}:${key}`, burst, perSecond)) as [number, number];
+        } catch (err) {
+          options.failed?.(err);
+          return insured(key, err);
+        }
+        away = false;
+        const [ok, retryAfterMs] = taken;
+        return ok === 1 ? { ok: true } : { ok: false, retryAfterMs };
+      },
+    };
   };
-  return (name, { burst, perSecond }) => ({
-    async take(key) {
-      if (options.available && !options.available()) return allowAnyway(new Error('redis connection is down'));
-      let taken: [number, number];
-      try {
-        taken = (await redis.eval(TAKE, 1, `${prefix}:rate:${name}:${key}`, burst, perSecond)) as [number, number];
-      } catch (err) {
-        return allowAnyway(err);
-      }
-      away = false;
-      const [ok, retryAfterMs] = taken;
-      return ok === 1 ? { ok: true } : { ok: false, retryAfterMs };
-    },
-  });
 }

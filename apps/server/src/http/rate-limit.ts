@@ -6,7 +6,8 @@ import { type Rate, type RateLimiters, scaleRate, type TakeResult } from '../lib
 /**
  * Makes per-address limits for HTTP routes: `rule` names the limit (its bucket), `rate` is scaled by
  * RATE_LIMIT_SCALE, `what` names what is refused ("Too many sign-ins from your network"). A refused
- * request gets 429 and Retry-After; a limiter that fails (Redis away) lets the request through, as for commands.
+ * request gets 429 and Retry-After; a limiter that throws lets the request through, as for commands (the Redis
+ * one does not: while Redis is away it limits in memory on each node).
  */
 export function createAddressLimits(
   limiters: RateLimiters,

@@ -18,6 +18,12 @@ export const COMMAND_RATES: Record<CommandClass, Rate> = {
   space: { burst: 10, perSecond: 1 },
 };
 
+/**
+ * Classes each node limits in memory, even in a cluster. `clock:sync` costs less than a Redis round trip,
+ * and a wait for Redis inside it would skew the offset the client measures with it.
+ */
+const PER_NODE: ReadonlySet<CommandClass> = new Set(['clock']);
+
 /** One client address (an office behind one NAT holds many users) gets this many users' worth. */
 export const PER_IP_FACTOR = 20;
 
@@ -27,20 +33,23 @@ export type CommandLimit = (
 ) => Promise<{ ok: true } | { ok: false; retryAfterMs: number; scope: 'user' | 'address'; commandClass: CommandClass }>;
 
 /**
- * The per-user and per-address limit of every command class. The user's bucket is taken first, so a
- * refused user does not spend their address's allowance. A limiter that fails (Redis away) lets the
- * command through: a limit is protection, never a reason to refuse a well-behaved user.
+ * The per-user and per-address limit of every command class, from `limiters` (shared by the nodes of a
+ * cluster) or, for the PER_NODE classes, from `perNode`. The user's bucket is taken first, so a refused
+ * user does not spend their address's allowance. A limiter that fails lets the command through: a limit
+ * is protection, never a reason to refuse a well-behaved user.
  */
 export function createCommandLimit(
   limiters: RateLimiters,
+  perNode: RateLimiters,
   scale: number,
   onLimiterError: (err: unknown) => void,
 ): CommandLimit {
   const byClass = new Map<CommandClass, { user: RateLimiter; ip: RateLimiter }>();
   for (const [commandClass, rate] of Object.entries(COMMAND_RATES) as [CommandClass, Rate][]) {
+    const from = PER_NODE.has(commandClass) ? perNode : limiters;
     byClass.set(commandClass, {
-      user: limiters(`cmd-${commandClass}-user`, scaleRate(rate, scale)),
-      ip: limiters(`cmd-${commandClass}-ip`, scaleRate(rate, scale * PER_IP_FACTOR)),
+      user: from(`cmd-${commandClass}-user`, scaleRate(rate, scale)),
+      ip: from(`cmd-${commandClass}-ip`, scaleRate(rate, scale * PER_IP_FACTOR)),
     });
   }
   return async (name, { userId, ip }) => {
