@@ -38,6 +38,8 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       RATE_LIMIT_SCALE: '2',
       SESSION_TTL_HOURS: '1',
+      SESSION_MAX_AGE_HOURS: '48',
+      SESSION_REVOCATION_CHECK_MS: '2000',
       RETENTION_INTERVAL_MS: '60000',
     });
     expect(config).toMatchObject({
@@ -48,7 +50,16 @@ describe('loadConfig', () => {
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'huddle' },
       rateLimitScale: 2,
       sessionTtlMs: 3_600_000,
+      sessionMaxAgeMs: 48 * 3_600_000,
+      revocationCheckMs: 2000,
       retentionIntervalMs: 60_000,
+    });
+  });
+
+  it('ends sessions 90 days after sign-in and checks revocations every second by default', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() })).toMatchObject({
+      sessionMaxAgeMs: 90 * 24 * 3_600_000,
+      revocationCheckMs: 1000,
     });
   });
 
@@ -65,6 +76,8 @@ describe('loadConfig', () => {
       HEARTBEAT_INTERVAL_MS: 'soon',
       METRICS_TOKEN: 'short',
       RETENTION_INTERVAL_MS: '10',
+      SESSION_MAX_AGE_HOURS: '-1',
+      SESSION_REVOCATION_CHECK_MS: '5',
     });
     const named = message
       .split('\n')
@@ -81,6 +94,8 @@ describe('loadConfig', () => {
         'RATE_LIMIT_SCALE',
         'REDIS_URL',
         'RETENTION_INTERVAL_MS',
+        'SESSION_MAX_AGE_HOURS',
+        'SESSION_REVOCATION_CHECK_MS',
         'SESSION_SECRET',
       ].sort(),
     );

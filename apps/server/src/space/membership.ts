@@ -5,6 +5,7 @@ import {
   permits,
   type Role,
   ServerEvent,
+  type SessionEnded,
   type SessionEndReason,
   type SpaceSettings,
 } from '@huddle/protocol';
@@ -24,6 +25,9 @@ const END_MESSAGES: Record<SessionEndReason, string> = {
   left: 'You left this space',
   'space-deleted': 'This space was deleted',
 };
+
+/** What a tab is told when its session ends, just before it is closed. */
+export const sessionEnded = (reason: SessionEndReason): SessionEnded => ({ reason, message: END_MESSAGES[reason] });
 
 /**
  * Who belongs to which space, with which role, under which settings — as every node sees it. The command
@@ -122,7 +126,7 @@ export function createMembership(deps: {
           : 'deviceId' in target
             ? deviceRoom(target.deviceId)
             : spaceRoom(target.space);
-      io.to(room).emit(ServerEvent.SessionEnded, { reason, message: END_MESSAGES[reason] });
+      io.to(room).emit(ServerEvent.SessionEnded, sessionEnded(reason));
       io.in(room).disconnectSockets(true);
     },
 
