@@ -322,14 +322,14 @@ export const commands = {
     z.null(),
     'space',
     'member',
-    'Signs out this device, or one of your others: its token stops working and its tabs close.',
+    "Signs out this device, or one of your others: its token stops working and its tabs close. Needs this device's newest token (FORBIDDEN for an older copy); other devices: 5, then 1 a minute per user.",
   ),
   'session:link-device': command(
     emptyPayloadSchema,
     deviceLinkSchema,
     'space',
     'member',
-    'A one-time code (10 minutes) that signs another browser in as you.',
+    "A one-time code (10 minutes) that signs another browser in as you. Needs this device's newest token (FORBIDDEN for an older copy).",
   ),
 } as const satisfies Record<string, CommandSpec>;
 

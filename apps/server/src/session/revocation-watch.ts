@@ -1,7 +1,7 @@
 import { ServerEvent } from '@huddle/protocol';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { deviceRoom, userRoom } from '../io/rooms.js';
+import { deviceRoom, localSockets, userRoom } from '../io/rooms.js';
 import type { HuddleServer } from '../io/types.js';
 import { sessionEnded } from '../space/membership.js';
 import type { Revocation, UserStore } from './user.store.js';
@@ -36,11 +36,11 @@ export function watchRevocations(deps: {
   let timer: ReturnType<typeof setInterval> | undefined;
   let running: Promise<number> | undefined;
 
-  async function close(revocation: Revocation): Promise<number> {
+  function close(revocation: Revocation): number {
     const { userId, deviceId, version, reason } = revocation;
     const room = deviceId === null ? userRoom(userId) : deviceRoom(deviceId);
     let closed = 0;
-    for (const socket of await io.local.in(room).fetchSockets()) {
+    for (const socket of localSockets(io, room)) {
       // A user's revocation ends the sessions issued before it; a new one (the revoking device's) stays.
       if (deviceId === null && socket.data.token.version >= version) continue;
       // `revoked`: the user's own device reconnects with its new token; the others are refused and say so.
@@ -56,7 +56,7 @@ export function watchRevocations(deps: {
     const revocations = await users.revocationsSince((since ?? startedAt) - LOOK_BACK_MS);
     since = startedAt;
     let closed = 0;
-    for (const revocation of revocations) closed += await close(revocation);
+    for (const revocation of revocations) closed += close(revocation);
     const now = clock.now();
     for (const socket of io.of('/').sockets.values()) {
       if (socket.data.token && socket.data.token.expiresAt <= now) {

@@ -9,7 +9,7 @@ import {
   type SessionEndReason,
   type SpaceSettings,
 } from '@huddle/protocol';
-import { deviceRoom, spaceRoom, userRoom } from '../io/rooms.js';
+import { deviceRoom, localSockets, spaceRoom, userRoom } from '../io/rooms.js';
 import type { HuddleServer } from '../io/types.js';
 import type { UserStore } from '../session/user.store.js';
 import type { SpaceStore } from './space.store.js';
@@ -63,7 +63,7 @@ export function createMembership(deps: {
 
   /** This node's sockets of a user take their current name and role (promoted, demoted, renamed). */
   async function refreshSockets(userId: string): Promise<void> {
-    const sockets = await io.local.in(userRoom(userId)).fetchSockets();
+    const sockets = localSockets(io, userRoom(userId));
     if (sockets.length === 0) return;
     const user = await users.findById(userId);
     if (!user || user.removedAt !== null) return;
