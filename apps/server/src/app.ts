@@ -23,10 +23,11 @@ import { createCommandLimit } from './io/command-limits.js';
 import { composeCommands } from './io/command-registry.js';
 import { acceptConnections, createSocketServer, listenToOtherNodes, sendSnapshots } from './io/socket-server.js';
 import type { CommandHandlers, HuddleServer } from './io/types.js';
-import { memoryRateLimiters } from './lib/token-bucket.js';
+import { memoryRateLimiters, scaleRate } from './lib/token-bucket.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createPresenceAnnouncer } from './presence/presence-announcer.js';
-import { createSessionService } from './session/session.service.js';
+import { watchRevocations } from './session/revocation-watch.js';
+import { createSessionService, REVOKE_RATE } from './session/session.service.js';
 import { createTokenSigner } from './session/session-token.js';
 import { createUserStore } from './session/user.store.js';
 import { createMembership } from './space/membership.js';
@@ -64,6 +65,8 @@ export interface App {
   features: readonly Feature[];
   /** Every protocol command's handler, from the feature that declares it. */
   commands: CommandHandlers;
+  /** Reads the recent revocations now and closes the sockets they concern (every node also does it periodically). */
+  checkRevocations(): Promise<number>;
   /** Binds the port and starts the features (stored pomodoro deadlines are re-armed). */
   listen(): Promise<AddressInfo>;
   /** Stops accepting, disconnects every socket and stops timers. The database is the caller's. */
@@ -80,7 +83,16 @@ export function createApp(deps: AppDeps): App {
   const users = createUserStore(db);
   const spaces = createSpaceStore(db);
   const signer = createTokenSigner(config.sessionSecret);
-  const sessions = createSessionService({ users, spaces, signer, clock, ttlMs: config.sessionTtlMs });
+  const sessions = createSessionService({
+    users,
+    spaces,
+    signer,
+    clock,
+    ttlMs: config.sessionTtlMs,
+    maxAgeMs: config.sessionMaxAgeMs,
+    revokeLimiter: rateLimiters('session-revoke', scaleRate(REVOKE_RATE, config.rateLimitScale)),
+    onLimiterError: limiterDown,
+  });
   const web = express();
   const http = createServer(web);
   const io = createSocketServer(http, config);
@@ -131,6 +143,7 @@ export function createApp(deps: AppDeps): App {
     logger,
     metrics,
   });
+  const revocations = watchRevocations({ io, users, clock, logger, everyMs: config.revocationCheckMs });
   // Broadcasts between nodes may have been lost while Redis was away: resend the state clients catch up from.
   cluster.onBroadcastsLost((socket) => sendSnapshots(features, socket));
   serveWeb(web, { config, db, logger, metrics, features, trustProxy, closing: () => closing });
@@ -142,6 +155,7 @@ export function createApp(deps: AppDeps): App {
     io,
     features,
     commands,
+    checkRevocations: () => revocations.look(),
     async listen() {
       await cluster.attach(io, presenceAnnouncer.announce);
       listenToOtherNodes(io, features);
@@ -156,10 +170,12 @@ export function createApp(deps: AppDeps): App {
         });
       }
       for (const feature of features) await feature.start?.();
+      revocations.start();
       return http.address() as AddressInfo;
     },
     async close() {
       closing = true;
+      await revocations.stop();
       await Promise.all(features.map((f) => f.stop?.()));
       // Disconnects every socket and closes the HTTP server (Node 19+ also cuts idle keep-alive connections).
       await io.close();

@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_SCALE: '2',
       TRUST_PROXY: ' 10.0.0.0/8, 2001:db8::/32 ,loopback ',
       SESSION_TTL_HOURS: '1',
+      SESSION_MAX_AGE_HOURS: '48',
+      SESSION_REVOCATION_CHECK_MS: '2000',
       RETENTION_INTERVAL_MS: '60000',
       METRICS_TOKEN: GOOD_METRICS_TOKEN,
       SQLITE_SYNCHRONOUS: 'FULL',
@@ -59,7 +61,16 @@ describe('loadConfig', () => {
       rateLimitScale: 2,
       trustProxy: ['10.0.0.0/8', '2001:db8::/32', 'loopback'],
       sessionTtlMs: 3_600_000,
+      sessionMaxAgeMs: 48 * 3_600_000,
+      revocationCheckMs: 2000,
       retentionIntervalMs: 60_000,
+    });
+  });
+
+  it('ends sessions 90 days after sign-in and checks revocations every second by default', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() })).toMatchObject({
+      sessionMaxAgeMs: 90 * 24 * 3_600_000,
+      revocationCheckMs: 1000,
     });
   });
 
@@ -81,6 +92,8 @@ describe('loadConfig', () => {
       SQLITE_SYNCHRONOUS: 'OFF',
       PG_STATEMENT_TIMEOUT_MS: '60000',
       PG_IDLE_IN_TX_TIMEOUT_MS: 'never',
+      SESSION_MAX_AGE_HOURS: '-1',
+      SESSION_REVOCATION_CHECK_MS: '5',
     });
     const named = message
       .split('\n')
@@ -100,6 +113,8 @@ describe('loadConfig', () => {
         'RATE_LIMIT_SCALE',
         'REDIS_URL',
         'RETENTION_INTERVAL_MS',
+        'SESSION_MAX_AGE_HOURS',
+        'SESSION_REVOCATION_CHECK_MS',
         'SESSION_SECRET',
         'SQLITE_SYNCHRONOUS',
         'TRUST_PROXY',

@@ -57,6 +57,12 @@ const envSchema = z.object({
     .positive()
     .max(24 * 365)
     .default(24 * 30),
+  SESSION_MAX_AGE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365 * 5)
+    .default(24 * 90),
+  SESSION_REVOCATION_CHECK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   MAX_CONNECTIONS_PER_IP: optionalInt(100),
   TRUST_PROXY: z
     .string()
@@ -129,6 +135,13 @@ export interface Config {
    * renewed one, so only sessions unused for this long end.
    */
   sessionTtlMs: number;
+  /** A device's session ends this long after it signed in, however often its token was renewed. */
+  sessionMaxAgeMs: number;
+  /**
+   * How often each node reads the recent revocations from storage and closes the sockets they concern
+   * (those a lost broadcast did not close) and the sockets whose session lifetime has ended.
+   */
+  revocationCheckMs: number;
   /** Open Socket.IO connections one client address may hold on this node. */
   maxConnectionsPerIp: number;
   /**
@@ -195,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heartbeat: { intervalMs: e.HEARTBEAT_INTERVAL_MS, timeoutMs: e.HEARTBEAT_TIMEOUT_MS },
     chatSendRate: { burst: e.CHAT_SEND_BURST, perSecond: e.CHAT_SEND_PER_SECOND },
     sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),
+    sessionMaxAgeMs: Math.round(e.SESSION_MAX_AGE_HOURS * 3_600_000),
+    revocationCheckMs: e.SESSION_REVOCATION_CHECK_MS,
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     trustProxy: e.TRUST_PROXY,
     rateLimitScale: e.RATE_LIMIT_SCALE,

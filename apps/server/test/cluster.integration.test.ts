@@ -37,7 +37,11 @@ describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
    * node under test gets one.
    */
   async function startNodes(
-    options: { workSeconds?: number; heartbeats?: Partial<Record<NodeName, Heartbeat>>; chatSendPerSecond?: number } = {},
+    options: {
+      workSeconds?: number;
+      heartbeats?: Partial<Record<NodeName, Heartbeat>>;
+      chatSendPerSecond?: number;
+    } = {},
   ) {
     generation += 1;
     nodes = await Promise.all(

@@ -54,6 +54,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     heartbeat: { intervalMs: 25_000, timeoutMs: 20_000 },
     chatSendRate: { burst: CHAT_LIMITS.sendBurst, perSecond: CHAT_LIMITS.sendPerSecond },
     sessionTtlMs: 30 * 24 * 3_600_000,
+    sessionMaxAgeMs: 90 * 24 * 3_600_000,
+    revocationCheckMs: 1000,
     maxConnectionsPerIp: 1000,
     trustProxy: ['loopback'],
     // Feature tests send bursts (every malformed payload in a row, hundreds of messages); the limits

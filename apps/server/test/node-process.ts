@@ -60,9 +60,10 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
 /**
  * Two server processes sharing a fresh PostgreSQL database and a Redis key prefix of their own, for the
  * tests of one `describe`: started before them, stopped and cleaned up after. `nodes()` answers their
- * URLs; sockets handed to `track` are closed after each test. `env` is added to each node's environment.
+ * URLs; sockets handed to `track` are closed after each test. `env` adds to a node's environment (read
+ * when the nodes start, after the `beforeAll` hooks registered before this call).
  */
-export function useTwoNodeCluster(env: Record<string, string> = {}) {
+export function useTwoNodeCluster(options: { env?: (id: 'n1' | 'n2') => Record<string, string> } = {}) {
   const redisUrl = process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `huddle-test-${process.pid}-${randomBytes(3).toString('hex')}`;
   let pg: Awaited<ReturnType<typeof createPgDatabase>> | undefined;
@@ -74,14 +75,14 @@ export function useTwoNodeCluster(env: Record<string, string> = {}) {
     pg = await createPgDatabase();
     const url = pg.url;
     nodes = await Promise.all(
-      ['n1', 'n2'].map((id) =>
+      (['n1', 'n2'] as const).map((id) =>
         startNodeProcess({
           DATABASE_URL: url,
           REDIS_URL: redisUrl,
           REDIS_PREFIX: prefix,
           NODE_ID: `${prefix}-${id}`,
           SESSION_SECRET: 'cluster-test-secret-cluster-test-secret',
-          ...env,
+          ...options.env?.(id),
         }),
       ),
     );

@@ -21,6 +21,7 @@ const SCOPE: Record<keyof Database, 'slug' | 'space' | 'user'> = {
   spaces: 'slug',
   users: 'space',
   devices: 'user',
+  session_revocations: 'user',
   invites: 'space',
   device_links: 'user',
   pomodoros: 'space',
@@ -95,6 +96,10 @@ export async function seedSpace(db: Db, space: string, options: SeedOptions): Pr
         last_seen_at: now,
       })),
     )
+    .execute();
+  await db
+    .insertInto('session_revocations')
+    .values({ at: now, user_id: member, device_id: `${member}-old-device`, version: 0, reason: 'signed-out' })
     .execute();
   await db
     .insertInto('invites')

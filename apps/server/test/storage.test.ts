@@ -54,6 +54,7 @@ describe.each(storageBackends)('storage on $name', (backend) => {
       name: 'Ana',
       createdAt: T0,
       sessionsValidAfter: 0,
+      sessionVersion: 0,
       role: 'member',
       removedAt: null,
       blocked: false,

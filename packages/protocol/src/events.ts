@@ -322,14 +322,14 @@ export const commands = {
     z.null(),
     'space',
     'member',
-    'Signs out this device, or one of your others: its token stops working and its tabs close.',
+    "Signs out this device, or one of your others: its token stops working and its tabs close. Needs this device's newest token (FORBIDDEN for an older copy); other devices: 5, then 1 a minute per user.",
   ),
   'session:link-device': command(
     emptyPayloadSchema,
     deviceLinkSchema,
     'space',
     'member',
-    'A one-time code (10 minutes) that signs another browser in as you.',
+    "A one-time code (10 minutes) that signs another browser in as you. Needs this device's newest token (FORBIDDEN for an older copy).",
   ),
 } as const satisfies Record<string, CommandSpec>;
 
@@ -473,4 +473,18 @@ export interface SocketData {
   role: Role;
   /** The signed-in device (browser) this connection belongs to. */
   deviceId: string;
+  /** What the token this connection presented said: its renewal and the revocation checks read it. */
+  token: PresentedToken;
+}
+
+export interface PresentedToken {
+  /** The user's session version it was issued under: a revocation raises the user's. */
+  version: number;
+  /** Its device's token generation. */
+  generation: number;
+  issuedAt: number;
+  /** Whether it was the device's newest token when presented: only then may it sign devices out. */
+  current: boolean;
+  /** When it stops being accepted (server epoch ms): the absolute session lifetime, or its own expiry. */
+  expiresAt: number;
 }

@@ -129,7 +129,8 @@ export const httpRoutes = {
     responses: { 200: { description: "This device's new session.", body: sessionGrantSchema } },
     errors: {
       401: 'UNAUTHORIZED: missing, bad, expired or revoked session token.',
-      429: 'RATE_LIMITED: too many sign-ins from this address.',
+      403: "FORBIDDEN: an older copy of this device's token (another was renewed since): only the newest may sign devices out.",
+      429: 'RATE_LIMITED: too many sign-ins from this address, or this user signed devices out too often (5, then 1 a minute).',
       503: 'UNAVAILABLE: storage briefly away; nothing changed.',
     },
   },

@@ -256,6 +256,30 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_session_versions': {
+    async up(db: Kysely<unknown>) {
+      // A token carries the version it was issued under: revoking every session of a user bumps it.
+      await db.schema
+        .alterTable('users')
+        .addColumn('session_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // The newest token generation a device presented: older copies of its token may not revoke.
+      await db.schema
+        .alterTable('devices')
+        .addColumn('generation', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // Every revocation, briefly kept: each node reads the recent ones to close sockets a broadcast missed.
+      await db.schema
+        .createTable('session_revocations')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text')
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('session_revocations_at').on('session_revocations').column('at').execute();
+    },
+  },
   '0008_hardening_small': {
     async up(db: Kysely<unknown>) {
       const postgres = db.getExecutor().adapter instanceof PostgresAdapter;

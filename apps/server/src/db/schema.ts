@@ -21,8 +21,10 @@ export interface UsersTable {
   /** The name's confusable skeleton (`nameKey`): names are unique per space by this key. */
   name_key: string;
   created_at: Millis;
-  /** Session tokens issued before this are revoked. */
+  /** Session tokens issued before this are revoked (revocations before session versions). */
   sessions_valid_after: ColumnType<Millis, Millis | undefined, Millis>;
+  /** Tokens carry the version they were issued under; an older one is revoked. */
+  session_version: ColumnType<number, number | undefined, number>;
   role: ColumnType<
     'owner' | 'admin' | 'member',
     'owner' | 'admin' | 'member' | undefined,
@@ -41,6 +43,22 @@ export interface DevicesTable {
   created_at: Millis;
   last_seen_at: Millis;
   revoked_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** The newest token generation presented by this device: an older one may connect but not revoke. */
+  generation: ColumnType<number, number | undefined, number>;
+}
+
+/**
+ * A revocation, kept for a while so every node can close the sockets it concerns even when the broadcast
+ * that should have closed them was lost (Redis away).
+ */
+export interface SessionRevocationsTable {
+  at: Millis;
+  user_id: string;
+  /** Set: that device was signed out. Null: the user's sessions older than `version` were. */
+  device_id: string | null;
+  /** The user's session version after the revocation. */
+  version: number;
+  reason: 'removed' | 'left' | 'signed-out' | 'revoked';
 }
 
 export interface InvitesTable {
@@ -181,6 +199,7 @@ export interface Database {
   spaces: SpacesTable;
   users: UsersTable;
   devices: DevicesTable;
+  session_revocations: SessionRevocationsTable;
   invites: InvitesTable;
   device_links: DeviceLinksTable;
   pomodoros: PomodorosTable;

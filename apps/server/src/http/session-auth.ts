@@ -1,7 +1,7 @@
 import { ErrorCode, httpRoutes, type Permission } from '@huddle/protocol';
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors.js';
-import type { SessionService } from '../session/session.service.js';
+import { isSession, type SessionService } from '../session/session.service.js';
 import type { Membership } from '../space/membership.js';
 import { bearer } from './bearer.js';
 
@@ -22,7 +22,7 @@ export function createRequireSession(sessions: SessionService, membership: Membe
     const { permission = 'member' } = httpRoutes[route] as { permission?: Permission };
     return async (req, _res, next) => {
       const session = await sessions.authenticate(bearer(req));
-      if (!session || session === 'removed' || session.space !== req.params.space) {
+      if (!isSession(session) || session.space !== req.params.space) {
         throw new AppError(
           ErrorCode.Unauthorized,
           "Send a session token of this space as 'Authorization: Bearer <token>'",

@@ -34,6 +34,10 @@ export function useSessionAuth(io: HuddleServer, sessions: SessionService, logge
         logger.debug({ ms }, 'handshake refused: removed from the space');
         return next(refusal({ code: 'REMOVED', message: 'You were removed from this space' }));
       }
+      if (session === 'expired') {
+        logger.debug({ ms }, 'handshake refused: session expired');
+        return next(refusal({ code: 'UNAUTHORIZED', message: 'Your session has expired; join again' }));
+      }
       if (!session) {
         logger.debug({ ms }, 'handshake refused: session not valid');
         return next(refusal({ code: 'UNAUTHORIZED', message: 'Your session is not valid; join again' }));
@@ -43,6 +47,7 @@ export function useSessionAuth(io: HuddleServer, sessions: SessionService, logge
       socket.data.space = session.space;
       socket.data.role = session.role;
       socket.data.deviceId = session.deviceId;
+      socket.data.token = session.token;
       next();
     } catch (err) {
       logger.error({ err, ms: Math.round(performance.now() - started) }, 'handshake authentication failed');

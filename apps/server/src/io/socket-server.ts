@@ -89,6 +89,14 @@ export function acceptConnections(io: HuddleServer, deps: ConnectionDeps): { set
           userRoom(socket.data.user.id),
           deviceRoom(socket.data.deviceId),
         ]);
+        // A revocation that broadcast before the rooms were joined, after the handshake read storage, missed
+        // this socket: read again now that any later broadcast reaches it.
+        step = 'revocation check';
+        if (!(await deps.sessions.stillValid(socket.data))) {
+          logger.debug({ socket: socket.id, user: socket.data.user.id }, 'session revoked during the handshake');
+          socket.disconnect(true);
+          return;
+        }
         for (const feature of features) {
           step = feature.name;
           await feature.onConnection?.(socket);

@@ -9,6 +9,10 @@ export interface SessionClaims {
   iat: number;
   /** The signed-in device (browser); absent in tokens issued before devices were tracked. */
   did?: string;
+  /** The user's session version it was issued under (absent: 0, issued before versions). */
+  ver?: number;
+  /** Its device's token generation: each renewal is one more (absent: 0). */
+  gen?: number;
 }
 
 const claimsSchema = z.strictObject({
@@ -16,6 +20,8 @@ const claimsSchema = z.strictObject({
   space: z.string().max(40),
   iat: z.number(),
   did: z.string().min(1).max(64).optional(),
+  ver: z.number().int().min(0).optional(),
+  gen: z.number().int().min(0).optional(),
 });
 const PREFIX = 'v1';
 

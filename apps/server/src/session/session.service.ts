@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, type PublicUser, type Role, type SessionGrant, type Visibility } from '@huddle/protocol';
+import {
+  ErrorCode,
+  type PresentedToken,
+  type PublicUser,
+  type Role,
+  type SessionGrant,
+  type Visibility,
+} from '@huddle/protocol';
 import type { Clock } from '../clock.js';
-import { AppError } from '../errors.js';
+import { AppError, rateLimited } from '../errors.js';
+import type { Rate, RateLimiter, TakeResult } from '../lib/token-bucket.js';
 import type { SpaceStore } from '../space/space.store.js';
 import { inviteUnusable } from '../space/space.store.js';
 import { hashSecretCode } from './secret-code.js';
-import type { TokenSigner } from './session-token.js';
+import type { SessionClaims, TokenSigner } from './session-token.js';
 import type { DeviceRecord, UserRecord, UserStore } from './user.store.js';
 
 /** Who acts: a signed-in user in their space. Every service method that acts for someone takes it first. */
@@ -18,7 +26,15 @@ export interface Actor {
 export interface Session extends Actor {
   role: Role;
   deviceId: string;
+  /** What the token presented said. */
+  token: PresentedToken;
 }
+
+/** Why a token is not a session: signed out, revoked or forged (null), removed, or expired. */
+export type NoSession = null | 'removed' | 'expired';
+
+export const isSession = (outcome: Session | NoSession): outcome is Session =>
+  outcome !== null && typeof outcome === 'object';
 
 export interface JoinRequest {
   space: string;
@@ -41,62 +57,133 @@ const SEEN_EVERY_MS = 60_000;
 
 const nameTaken = () => new AppError(ErrorCode.NameTaken, 'That name is taken in this space', 'name');
 
+/** Signing devices out, per user: a few at once, then one a minute (scaled by RATE_LIMIT_SCALE). */
+export const REVOKE_RATE: Rate = { burst: 5, perSecond: 1 / 60 };
+
 export function createSessionService(deps: {
   users: UserStore;
   spaces: SpaceStore;
   signer: TokenSigner;
   clock: Clock;
-  /** A token is accepted until this long after it was issued. */
+  /** A token is accepted until this long after it was issued (each connection renews it). */
   ttlMs: number;
+  /** A device's session ends this long after it signed in, however often it was renewed. */
+  maxAgeMs: number;
+  /** Limits, per user, how often other devices are signed out. */
+  revokeLimiter: RateLimiter;
+  onLimiterError(err: unknown): void;
 }) {
-  const { users, spaces, signer, clock, ttlMs } = deps;
+  const { users, spaces, signer, clock, ttlMs, maxAgeMs } = deps;
 
-  const grant = (user: PublicUser, space: string, deviceId: string): SessionGrant => ({
-    token: signer.sign({ uid: user.id, space, iat: clock.now(), did: deviceId }),
-    user,
-    space,
-  });
+  const sign = (user: PublicUser, space: string, deviceId: string, iat: number, ver: number, gen: number) =>
+    signer.sign({ uid: user.id, space, iat, did: deviceId, ver, gen });
 
   async function newDevice(user: UserRecord, label: string): Promise<SessionGrant> {
     const now = clock.now();
     const id = randomUUID();
     await users.addDevice({ id, userId: user.id, label, createdAt: now, lastSeenAt: now });
-    return grant({ id: user.id, name: user.name }, user.space, id);
+    const publicUser = { id: user.id, name: user.name };
+    return {
+      token: sign(publicUser, user.space, id, now, user.sessionVersion, 0),
+      user: publicUser,
+      space: user.space,
+    };
   }
 
-  /** A genuine, unexpired token's member and device; null when revoked, removed or signed out. */
-  async function holder(token: unknown): Promise<{ user: UserRecord; device: DeviceRecord | null } | 'removed' | null> {
+  /** A genuine token's claims, member and device; why not, when it is no session. */
+  async function holder(
+    token: unknown,
+  ): Promise<{ claims: SessionClaims; user: UserRecord; device: DeviceRecord | null } | NoSession> {
     const claims = signer.verify(token);
     if (!claims) return null;
-    if (claims.iat + ttlMs <= clock.now()) return null;
+    const now = clock.now();
+    if (claims.iat + ttlMs <= now) return 'expired';
     const user = await users.findById(claims.uid);
     if (!user || user.space !== claims.space) return null;
     if (user.removedAt !== null) return 'removed';
-    if (claims.iat < user.sessionsValidAfter) return null;
-    if (claims.did === undefined) return { user, device: null };
+    if (claims.iat < user.sessionsValidAfter || (claims.ver ?? 0) < user.sessionVersion) return null;
+    if (claims.did === undefined) return { claims, user, device: null };
     const device = await users.findDevice(claims.did);
     if (!device || device.userId !== user.id || device.revokedAt !== null) return null;
-    return { user, device };
+    if (device.createdAt + maxAgeMs <= now) return 'expired';
+    return { claims, user, device };
   }
 
   /**
-   * The session a token stands for, `removed` for a member who was removed, or null when it is forged,
-   * expired, revoked or signed out. A token from before devices were tracked gets a device now; a device
-   * not seen for a minute is marked seen (so most handshakes write nothing).
+   * The session a token stands for, or why it is none. A token from before devices were tracked gets a
+   * device now. A token of a newer generation than its device's becomes the device's newest (so older
+   * copies no longer count as current); otherwise a device not seen for a minute is marked seen, so
+   * most handshakes of an unrenewed token write nothing.
    */
-  async function authenticate(token: unknown, deviceLabel = 'A browser'): Promise<Session | 'removed' | null> {
+  async function authenticate(token: unknown, deviceLabel = 'A browser'): Promise<Session | NoSession> {
     const held = await holder(token);
-    if (held === null || held === 'removed') return held;
-    const { user, device } = held;
+    if (held === null || typeof held === 'string') return held;
+    const { claims, user, device } = held;
     const now = clock.now();
-    let deviceId = device?.id;
-    if (deviceId === undefined) {
+    const generation = claims.gen ?? 0;
+    let deviceId: string;
+    let signedInAt: number;
+    let current = true;
+    if (device === null) {
       deviceId = randomUUID();
+      signedInAt = now;
       await users.addDevice({ id: deviceId, userId: user.id, label: deviceLabel, createdAt: now, lastSeenAt: now });
-    } else if (device && device.lastSeenAt < now - SEEN_EVERY_MS) {
-      await users.touchDevice(deviceId, now);
+    } else {
+      deviceId = device.id;
+      signedInAt = device.createdAt;
+      current = generation >= device.generation;
+      if (generation > device.generation) await users.confirmGeneration(deviceId, generation, now);
+      else if (device.lastSeenAt < now - SEEN_EVERY_MS) await users.touchDevice(deviceId, now);
     }
-    return { user: { id: user.id, name: user.name }, space: user.space, role: user.role, deviceId };
+    const lifetimeEnds = signedInAt + maxAgeMs;
+    return {
+      user: { id: user.id, name: user.name },
+      space: user.space,
+      role: user.role,
+      deviceId,
+      token: {
+        version: claims.ver ?? 0,
+        generation,
+        issuedAt: claims.iat,
+        current,
+        // A renewal of a current token is accepted up to the lifetime's end; an older copy is not renewed.
+        expiresAt: current ? lifetimeEnds : Math.min(lifetimeEnds, claims.iat + ttlMs),
+      },
+    };
+  }
+
+  /**
+   * The token a session keeps: the newest token of its device gets a fresh one, one generation on
+   * (sliding expiry, never past the lifetime: that is checked against the device's sign-in). An older
+   * copy gets itself back: it works until it expires and never becomes current again.
+   */
+  function renew(session: Pick<Session, 'user' | 'space' | 'deviceId' | 'token'>): string {
+    const { user, space, deviceId, token } = session;
+    return token.current
+      ? sign(user, space, deviceId, clock.now(), token.version, token.generation + 1)
+      : sign(user, space, deviceId, token.issuedAt, token.version, token.generation);
+  }
+
+  /** Refuses an older copy of a device's token what only the device's newest token may do. */
+  function requireCurrent(session: Pick<Session, 'token'>): void {
+    if (!session.token.current) {
+      throw new AppError(
+        ErrorCode.Forbidden,
+        "This is an older copy of this browser's session: only its newest token may do that. Reload the page and try again",
+      );
+    }
+  }
+
+  /** Whether the user may sign devices out now: with the device's newest token, within the per-user rate. */
+  async function mayRevoke(session: Pick<Session, 'user' | 'token'>): Promise<void> {
+    requireCurrent(session);
+    let taken: TakeResult = { ok: true };
+    try {
+      taken = await deps.revokeLimiter.take(session.user.id);
+    } catch (err) {
+      deps.onLimiterError(err);
+    }
+    if (!taken.ok) throw rateLimited('You signed devices out too often', taken.retryAfterMs);
   }
 
   /** Whether a token (however old) was once a session of someone removed from `space` for good. */
@@ -128,13 +215,9 @@ export function createSessionService(deps: {
       }
       const existing = await users.findByName(space, name);
       if (existing) {
-        const held = await holder(token);
-        if (held !== null && held !== 'removed' && held.user.id === existing.id) {
-          const again =
-            held.device === null
-              ? await newDevice(existing, deviceLabel)
-              : grant({ id: existing.id, name: existing.name }, space, held.device.id);
-          return { grant: again, newMember: false };
+        const held = await authenticate(token, deviceLabel);
+        if (isSession(held) && held.user.id === existing.id) {
+          return { grant: { token: renew(held), user: held.user, space }, newMember: false };
         }
       }
       const inviteHash = invite === undefined ? null : hashSecretCode(invite);
@@ -181,23 +264,34 @@ export function createSessionService(deps: {
     },
 
     authenticate,
+    renew,
+    requireCurrent,
+    mayRevoke,
 
-    /** A fresh token for a session that just proved itself (sliding expiry). */
-    renew(session: Pick<Session, 'user' | 'space' | 'deviceId'>): string {
-      return grant(session.user, session.space, session.deviceId).token;
+    /**
+     * Whether a session is still valid, read again from storage: a connection checks it once it has joined
+     * its rooms, so a revocation whose broadcast came before that still reaches it.
+     */
+    async stillValid(session: Pick<Session, 'user' | 'deviceId' | 'token'>): Promise<boolean> {
+      const user = await users.findById(session.user.id);
+      if (!user || user.removedAt !== null || user.sessionVersion > session.token.version) return false;
+      const device = await users.findDevice(session.deviceId);
+      return device !== null && device.revokedAt === null;
     },
 
     /**
      * Signs the token's user out everywhere else: every other device and every token issued before now
-     * stop working (open connections are the caller's to close); the caller gets a fresh grant.
+     * (older copies of this device's too) stop working; open connections close on every node. Needs the
+     * device's newest token, and is rate limited per user. The caller gets a fresh grant.
      */
     async revokeOthers(token: unknown): Promise<SessionGrant | null> {
       const session = await authenticate(token);
-      if (session === null || session === 'removed') return null;
+      if (!isSession(session)) return null;
+      await mayRevoke(session);
       const now = clock.now();
-      await users.revokeOtherDevices(session.user.id, session.deviceId, now);
-      await users.revokeSessions(session.user.id, now);
-      return grant(session.user, session.space, session.deviceId);
+      const version = await users.revokeOtherSessions(session.user.id, session.deviceId, now);
+      const { user, space, deviceId } = session;
+      return { token: sign(user, space, deviceId, now, version, session.token.generation + 1), user, space };
     },
   };
 }

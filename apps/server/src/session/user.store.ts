@@ -10,6 +10,8 @@ export interface UserRecord {
   createdAt: number;
   /** Session tokens issued before this are refused (0: none revoked). */
   sessionsValidAfter: number;
+  /** Tokens issued under an older session version are refused. */
+  sessionVersion: number;
   role: Role;
   /** When they left or were removed; null while a member. */
   removedAt: number | null;
@@ -24,6 +26,20 @@ export interface DeviceRecord {
   createdAt: number;
   lastSeenAt: number;
   revokedAt: number | null;
+  /** The newest token generation the device presented. */
+  generation: number;
+}
+
+/** Why sessions were revoked: what a closed tab is told (`revoked`: nothing, it reconnects with its new token). */
+export type RevocationReason = 'removed' | 'left' | 'signed-out' | 'revoked';
+
+/** One revocation: a device signed out (`deviceId`), or every session of the user older than `version`. */
+export interface Revocation {
+  at: number;
+  userId: string;
+  deviceId: string | null;
+  version: number;
+  reason: RevocationReason;
 }
 
 export interface UserStore {
@@ -38,21 +54,33 @@ export interface UserStore {
   /** Hands a space over in one transaction: `to` becomes the owner, `from` (the owner) an admin. */
   handOver(from: string, to: string): Promise<void>;
   /** Ends a membership: the row stays (messages name them), the name is free again, every device signed out. */
-  remove(id: string, at: number, blocked: boolean): Promise<void>;
+  remove(
+    id: string,
+    at: number,
+    blocked: boolean,
+    reason?: Extract<RevocationReason, 'removed' | 'left'>,
+  ): Promise<void>;
   /** Current members of a space. */
   members(space: string): Promise<UserRecord[]>;
-  /** Revokes every session token of the user issued before `at`. */
-  revokeSessions(id: string, at: number): Promise<void>;
-  addDevice(device: Omit<DeviceRecord, 'revokedAt'>): Promise<void>;
+  /**
+   * Signs the user out everywhere but on `keep`: every other device is signed out and the session version
+   * goes up, so every token issued before (`keep`'s too) is refused. Answers the new version.
+   */
+  revokeOtherSessions(userId: string, keep: string, at: number): Promise<number>;
+  addDevice(device: Omit<DeviceRecord, 'revokedAt' | 'generation'>): Promise<void>;
   findDevice(id: string): Promise<DeviceRecord | null>;
   /** Signed-in devices of a user, most recently seen first. */
   devices(userId: string): Promise<DeviceRecord[]>;
   /** Signs one device out; false when it is not that user's or already signed out. */
   revokeDevice(userId: string, deviceId: string, at: number): Promise<boolean>;
-  /** Every device of the user but `keep` signed out. */
-  revokeOtherDevices(userId: string, keep: string | null, at: number): Promise<void>;
   /** Records that a device came back. */
   touchDevice(id: string, at: number): Promise<void>;
+  /** A device presented a newer token generation: it becomes the device's (never lowered), and the device is seen. */
+  confirmGeneration(id: string, generation: number, at: number): Promise<void>;
+  /** Revocations recorded at or after `since`, oldest first. */
+  revocationsSince(since: number): Promise<Revocation[]>;
+  /** Forgets revocations recorded before `before`: every node has read them long ago. */
+  forgetRevocations(before: number): Promise<void>;
 }
 
 /**
@@ -68,6 +96,7 @@ export function createUserStore(db: Db): UserStore {
     'name',
     'created_at',
     'sessions_valid_after',
+    'session_version',
     'role',
     'removed_at',
     'blocked',
@@ -78,6 +107,7 @@ export function createUserStore(db: Db): UserStore {
     name: string;
     created_at: number;
     sessions_valid_after: number;
+    session_version: number;
     role: Role;
     removed_at: number | null;
     blocked: number;
@@ -88,11 +118,12 @@ export function createUserStore(db: Db): UserStore {
     name: row.name,
     createdAt: row.created_at,
     sessionsValidAfter: row.sessions_valid_after,
+    sessionVersion: row.session_version,
     role: row.role,
     removedAt: row.removed_at,
     blocked: row.blocked === 1,
   });
-  const deviceColumns = ['id', 'user_id', 'label', 'created_at', 'last_seen_at', 'revoked_at'] as const;
+  const deviceColumns = ['id', 'user_id', 'label', 'created_at', 'last_seen_at', 'revoked_at', 'generation'] as const;
   const toDevice = (row: {
     id: string;
     user_id: string;
@@ -100,6 +131,7 @@ export function createUserStore(db: Db): UserStore {
     created_at: number;
     last_seen_at: number;
     revoked_at: number | null;
+    generation: number;
   }): DeviceRecord => ({
     id: row.id,
     userId: row.user_id,
@@ -107,7 +139,23 @@ export function createUserStore(db: Db): UserStore {
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
     revokedAt: row.revoked_at,
+    generation: row.generation,
   });
+  type Trx = Parameters<Parameters<ReturnType<Db['transaction']>['execute']>[0]>[0];
+  /** Bumps the user's session version inside `trx` and records why; answers the new version. */
+  async function bumpVersion(trx: Trx, userId: string, at: number, reason: RevocationReason): Promise<number> {
+    const row = await trx
+      .updateTable('users')
+      .set((eb) => ({ session_version: eb('session_version', '+', 1) }))
+      .where('id', '=', userId)
+      .returning('session_version')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('session_revocations')
+      .values({ at, user_id: userId, device_id: null, version: row.session_version, reason })
+      .execute();
+    return row.session_version;
+  }
 
   return {
     async findById(id) {
@@ -137,7 +185,14 @@ export function createUserStore(db: Db): UserStore {
         .onConflict((oc) => oc.columns(['space', 'name_key']).doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
-        ? { ...user, role: user.role ?? 'member', sessionsValidAfter: 0, removedAt: null, blocked: false }
+        ? {
+            ...user,
+            role: user.role ?? 'member',
+            sessionsValidAfter: 0,
+            sessionVersion: 0,
+            removedAt: null,
+            blocked: false,
+          }
         : null;
     },
     async rename(id, name) {
@@ -164,7 +219,7 @@ export function createUserStore(db: Db): UserStore {
         await trx.updateTable('users').set({ role: 'admin' }).where('id', '=', from).execute();
       });
     },
-    async remove(id, at, blocked) {
+    async remove(id, at, blocked, reason = 'removed') {
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('users')
@@ -183,6 +238,7 @@ export function createUserStore(db: Db): UserStore {
           .where('user_id', '=', id)
           .where('revoked_at', 'is', null)
           .execute();
+        await bumpVersion(trx, id, at, reason);
       });
     },
     async members(space) {
@@ -194,8 +250,17 @@ export function createUserStore(db: Db): UserStore {
         .execute();
       return rows.map(toRecord);
     },
-    async revokeSessions(id, at) {
-      await db.updateTable('users').set({ sessions_valid_after: at }).where('id', '=', id).execute();
+    async revokeOtherSessions(userId, keep, at) {
+      return db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('devices')
+          .set({ revoked_at: at })
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .where('id', '!=', keep)
+          .execute();
+        return bumpVersion(trx, userId, at, 'revoked');
+      });
     },
     async addDevice(device) {
       await db
@@ -224,23 +289,26 @@ export function createUserStore(db: Db): UserStore {
       return rows.map(toDevice);
     },
     async revokeDevice(userId, deviceId, at) {
-      const result = await db
-        .updateTable('devices')
-        .set({ revoked_at: at })
-        .where('id', '=', deviceId)
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-    async revokeOtherDevices(userId, keep, at) {
-      let query = db
-        .updateTable('devices')
-        .set({ revoked_at: at })
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null);
-      if (keep !== null) query = query.where('id', '!=', keep);
-      await query.execute();
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('devices')
+          .set({ revoked_at: at })
+          .where('id', '=', deviceId)
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return false;
+        const user = await trx
+          .selectFrom('users')
+          .select('session_version')
+          .where('id', '=', userId)
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('session_revocations')
+          .values({ at, user_id: userId, device_id: deviceId, version: user.session_version, reason: 'signed-out' })
+          .execute();
+        return true;
+      });
     },
     async touchDevice(id, at) {
       await db
@@ -249,6 +317,32 @@ export function createUserStore(db: Db): UserStore {
         .where('id', '=', id)
         .where('last_seen_at', '<', at)
         .execute();
+    },
+    async confirmGeneration(id, generation, at) {
+      await db
+        .updateTable('devices')
+        .set({ generation, last_seen_at: at })
+        .where('id', '=', id)
+        .where('generation', '<', generation)
+        .execute();
+    },
+    async revocationsSince(since) {
+      const rows = await db
+        .selectFrom('session_revocations')
+        .select(['at', 'user_id', 'device_id', 'version', 'reason'])
+        .where('at', '>=', since)
+        .orderBy('at')
+        .execute();
+      return rows.map((r) => ({
+        at: r.at,
+        userId: r.user_id,
+        deviceId: r.device_id,
+        version: r.version,
+        reason: r.reason,
+      }));
+    },
+    async forgetRevocations(before) {
+      await db.deleteFrom('session_revocations').where('at', '<', before).execute();
     },
   };
 }

@@ -5,10 +5,11 @@ import {
   permits,
   type Role,
   ServerEvent,
+  type SessionEnded,
   type SessionEndReason,
   type SpaceSettings,
 } from '@huddle/protocol';
-import { deviceRoom, spaceRoom, userRoom } from '../io/rooms.js';
+import { deviceRoom, localSockets, spaceRoom, userRoom } from '../io/rooms.js';
 import type { HuddleServer } from '../io/types.js';
 import type { UserStore } from '../session/user.store.js';
 import type { SpaceStore } from './space.store.js';
@@ -24,6 +25,9 @@ const END_MESSAGES: Record<SessionEndReason, string> = {
   left: 'You left this space',
   'space-deleted': 'This space was deleted',
 };
+
+/** What a tab is told when its session ends, just before it is closed. */
+export const sessionEnded = (reason: SessionEndReason): SessionEnded => ({ reason, message: END_MESSAGES[reason] });
 
 /**
  * Who belongs to which space, with which role, under which settings — as every node sees it. The command
@@ -59,7 +63,7 @@ export function createMembership(deps: {
 
   /** This node's sockets of a user take their current name and role (promoted, demoted, renamed). */
   async function refreshSockets(userId: string): Promise<void> {
-    const sockets = await io.local.in(userRoom(userId)).fetchSockets();
+    const sockets = localSockets(io, userRoom(userId));
     if (sockets.length === 0) return;
     const user = await users.findById(userId);
     if (!user || user.removedAt !== null) return;
@@ -122,7 +126,7 @@ export function createMembership(deps: {
           : 'deviceId' in target
             ? deviceRoom(target.deviceId)
             : spaceRoom(target.space);
-      io.to(room).emit(ServerEvent.SessionEnded, { reason, message: END_MESSAGES[reason] });
+      io.to(room).emit(ServerEvent.SessionEnded, sessionEnded(reason));
       io.in(room).disconnectSockets(true);
     },
 

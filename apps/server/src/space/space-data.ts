@@ -132,6 +132,7 @@ async function lockCore(trx: Transaction<Database>, space: string): Promise<bool
 async function deleteCore(trx: Transaction<Database>, space: string): Promise<void> {
   const usersOfSpace = trx.selectFrom('users').select('id').where('space', '=', space);
   await trx.deleteFrom('devices').where('user_id', 'in', usersOfSpace).execute();
+  await trx.deleteFrom('session_revocations').where('user_id', 'in', usersOfSpace).execute();
   await trx.deleteFrom('device_links').where('user_id', 'in', usersOfSpace).execute();
   await trx.deleteFrom('invites').where('space', '=', space).execute();
   await trx.deleteFrom('users').where('space', '=', space).execute();

@@ -104,7 +104,7 @@ export function createSpaceService(deps: { users: UserStore; spaces: SpaceStore;
       if (!outranks(actor.role, target.role)) {
         throw forbidden(target.role === 'owner' ? 'Nobody can remove the owner' : 'Only the owner can remove an admin');
       }
-      await users.remove(target.id, clock.now(), block);
+      await users.remove(target.id, clock.now(), block, 'removed');
     },
 
     async leave(actor: Session): Promise<void> {
@@ -112,7 +112,7 @@ export function createSpaceService(deps: { users: UserStore; spaces: SpaceStore;
       if (me.role === 'owner') {
         throw new AppError(ErrorCode.Conflict, 'Hand the space over to someone else before you leave, or delete it');
       }
-      await users.remove(me.id, clock.now(), false);
+      await users.remove(me.id, clock.now(), false, 'left');
     },
 
     async rename(actor: Session, name: string): Promise<void> {

@@ -43,7 +43,7 @@ interface User {
   disconnects: string[];
 }
 
-const cluster = useTwoNodeCluster({ MAX_CONNECTIONS_PER_IP: String(MAX_CONNECTIONS_PER_IP) });
+const cluster = useTwoNodeCluster({ env: () => ({ MAX_CONNECTIONS_PER_IP: String(MAX_CONNECTIONS_PER_IP) }) });
 let nginx: Nginx | undefined;
 const agents: http.Agent[] = [];
 const users: User[] = [];

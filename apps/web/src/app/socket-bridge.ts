@@ -2,8 +2,8 @@ import { ServerEvent } from '@huddle/protocol';
 import { startClockSync, stopClockSync } from '../lib/clock-sync';
 import { recoverFromDisconnect, recoverFromRefusal } from '../lib/connection-recovery';
 import type { FeatureEventName, WebFeature } from '../lib/feature';
-import { connectSocket, disconnectSocket, setSocketToken, socket } from '../lib/socket';
-import { enterSpace, inOpenSpace, setWelcomedSpace } from '../lib/space-epoch';
+import { connectSocket, disconnectSocket, setSocketToken, socket, socketToken } from '../lib/socket';
+import { currentSpace, enterSpace, inOpenSpace, setWelcomedSpace } from '../lib/space-epoch';
 import { useConnectionStore } from '../stores/connection-store';
 import { useSessionStore } from '../stores/session-store';
 
@@ -34,14 +34,21 @@ export function installSocketBridge(installed: readonly WebFeature[]): void {
   socket.io.on('reconnect_attempt', () => {
     const { phase, setPhase } = useConnectionStore.getState();
     if (phase !== 'connecting') setPhase('reconnecting');
+    // The newest token this browser holds (another tab may have renewed it since): an older copy still
+    // connects, but only the newest may sign devices out.
+    const held = heldToken();
+    if (held !== undefined) setSocketToken(held);
   });
 
   socket.on(ServerEvent.Welcome, (welcome) => {
     if (!setWelcomedSpace(welcome.space)) return;
     useSessionStore.getState().updateUser(welcome.space, welcome.user);
-    // Sliding expiry: keep the renewed token, and present it on the next reconnect.
-    useSessionStore.getState().renewToken(welcome.space, welcome.token);
-    setSocketToken(welcome.token);
+    // Sliding expiry: keep the renewed token, and present it on the next reconnect. An older copy of the
+    // session gets itself back, not a renewal: keeping it would replace a newer one another tab saved.
+    if (welcome.token !== socketToken()) {
+      useSessionStore.getState().renewToken(welcome.space, welcome.token);
+      setSocketToken(welcome.token);
+    }
     // A first guess until the sync has measured round trips.
     const { clockRoundTripMs, setClock } = useConnectionStore.getState();
     if (clockRoundTripMs === null) setClock(welcome.serverTime - Date.now(), null);
@@ -80,4 +87,10 @@ export function closeSpaceConnection(): void {
 function leave(next: string | null): void {
   enterSpace(next);
   for (const feature of features) feature.onLeave();
+}
+
+/** The session token this browser holds for the space open now. */
+function heldToken(): string | undefined {
+  const space = currentSpace();
+  return space === null ? undefined : useSessionStore.getState().grants[space]?.token;
 }

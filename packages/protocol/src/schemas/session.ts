@@ -49,7 +49,7 @@ export const welcomeSchema = z.object({
   token: z.string().meta({
     // Tokens expire a while after they are issued, so a client that keeps this one stays signed in while it keeps coming back.
     description:
-      'The session renewed: a fresh token for the same user and space, to keep in place of the old one (tokens expire SESSION_TTL_HOURS after issue).',
+      "The session renewed: a fresh token for the same user and space, to keep in place of the old one (tokens expire SESSION_TTL_HOURS after issue, and never later than SESSION_MAX_AGE_HOURS after the device signed in). An older copy of the device's token gets itself back, unchanged: not a renewal.",
   }),
 });
 export type Welcome = z.infer<typeof welcomeSchema>;

@@ -19,6 +19,7 @@ export function sessionFeature({ clock, io, sessions, membership, limitPerAddres
     joined: (grant) => {
       membership.membersChanged(grant.space).catch((err) => logger.warn({ err }, 'members not announced'));
     },
+    // The sweep of every node (session/revocation-watch.ts) closes them too when this broadcast is lost.
     revoked: (userId) => io.in(userRoom(userId)).disconnectSockets(true),
   });
 

@@ -8,7 +8,7 @@ import { createSpaceService } from '../../space/space.service.js';
  * The space's membership: settings, invites, roles, removal, leaving, renaming and devices. Every command's
  * role is declared in the protocol and checked by the funnel before it gets here.
  */
-export function spaceFeature({ users, spaces, membership, clock }: FeatureContext): Feature {
+export function spaceFeature({ users, spaces, membership, sessions, clock }: FeatureContext): Feature {
   const service = createSpaceService({ users, spaces, clock });
   const session = (socket: HuddleSocket) => socket.data;
 
@@ -53,12 +53,19 @@ export function spaceFeature({ users, spaces, membership, clock }: FeatureContex
       },
       'session:devices': async (socket) => ({ devices: await service.devices(session(socket)) }),
       'session:sign-out': async (socket, { deviceId }) => {
+        // Signing out revokes: an older copy of this device's token may not, and other devices only so often.
+        if (deviceId === undefined || deviceId === socket.data.deviceId) sessions.requireCurrent(socket.data);
+        else await sessions.mayRevoke(socket.data);
         const signedOut = await service.signOut(session(socket), deviceId);
         // After the ack: the tab that asked may be one of those closing.
         setImmediate(() => membership.endSessions({ deviceId: signedOut }, 'signed-out'));
         return null;
       },
-      'session:link-device': (socket) => service.linkDevice(session(socket)),
+      // A new device could sign this one out: only the newest token of this device may make one.
+      'session:link-device': (socket) => {
+        sessions.requireCurrent(socket.data);
+        return service.linkDevice(session(socket));
+      },
     },
     async snapshot(socket) {
       const { space } = socket.data;
