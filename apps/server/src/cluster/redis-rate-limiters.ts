@@ -44,7 +44,10 @@ export function redisRateLimiters(redis: Redis, prefix: string, options: RedisRa
       if (options.available && !options.available()) return allowAnyway(new Error('redis connection is down'));
       let taken: [number, number];
       try {
-        taken = (await redis.eval(TAKE, 1, `${prefix}:rate:${name}:${key}`, burst, perSecond, cost)) as [number, number];
+        taken = (await redis.eval(TAKE, 1, `${prefix}:rate:${name}:${key}`, burst, perSecond, cost)) as [
+          number,
+          number,
+        ];
       } catch (err) {
         return allowAnyway(err);
       }
