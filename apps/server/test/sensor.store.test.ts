@@ -1,7 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { migrateTo } from '../src/db/migrations.js';
 import { createSensorStore, minuteRollups, RAW_CHART_MAX, ROLLUP_MS } from '../src/features/sensor/sensor.store.js';
 import { createSpaceStore } from '../src/space/space.store.js';
-import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
+import { createPgDatabase, storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 describe.each(storageBackends)('sensor store on $name', (backend) => {
   const storage = useStorage(backend);
@@ -136,5 +143,50 @@ describe.each(storageBackends)('sensor store on $name', (backend) => {
       .groupBy('sensor_id')
       .execute();
     expect(left.map((r) => [r.sensor_id, Number(r.n)])).toEqual([['b', 3]]);
+  });
+});
+
+describe.each(['SQLite', 'PostgreSQL'] as const)('migration 0009 on %s, on a database from before it', (kind) => {
+  it('rolls up the readings already stored', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'huddle-migrate-'));
+    const pgDatabase = kind === 'PostgreSQL' ? await createPgDatabase() : undefined;
+    // biome-ignore lint/suspicious/noExplicitAny: a database from before migration 0009 has no typed schema here
+    const db = new Kysely<any>({
+      dialect: pgDatabase
+        ? new PostgresDialect({ pool: new pg.Pool({ connectionString: pgDatabase.url }) })
+        : new SqliteDialect({ database: new SQLite(path.join(dir, 'old.db')) }),
+    });
+    try {
+      await migrateTo(db, '0006_spaces_belong_to_their_team');
+      await db.insertInto('spaces').values({ slug: 'legacy', created_at: 1 }).execute();
+      await db.insertInto('sensors').values({ space: 'legacy', sensor_id: 'room', last_at: 1, total: 4 }).execute();
+      const T = 1_800_000_000_000;
+      const reading = (at: number, humidity: number) => ({
+        space: 'legacy',
+        sensor_id: 'room',
+        humidity,
+        temperature: 70,
+        at,
+        received_at: at,
+      });
+      await db
+        .insertInto('sensor_readings')
+        .values([reading(T + 1, 40), reading(T + 59_999, 60), reading(T + 60_000, 10), reading(T + 61_000, 20)])
+        .execute();
+      await migrateTo(db, null);
+      const rows = await db
+        .selectFrom('sensor_rollups')
+        .select(['resolution_ms', 'bucket_start', 'count', 'humidity_sum', 'humidity_min', 'humidity_max'])
+        .orderBy('bucket_start')
+        .execute();
+      expect(rows.map((r) => Object.values(r).map(Number))).toEqual([
+        [ROLLUP_MS, T, 2, 100, 40, 60],
+        [ROLLUP_MS, T + 60_000, 2, 30, 10, 20],
+      ]);
+    } finally {
+      await db.destroy();
+      await pgDatabase?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
