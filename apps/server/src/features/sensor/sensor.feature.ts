@@ -14,8 +14,11 @@ import { createSensorStore } from './sensor.store.js';
 const atLeastOneBatch = (rate: Rate): Rate => ({ ...rate, burst: Math.max(rate.burst, SENSOR_LIMITS.maxBatch) });
 
 /** The sensor board: readings from devices (HTTP) and from the board (commands), live to the whole space. */
-/** CSV downloads per user: each reads every reading of a range (a 24 h one can be 300,000). */
-export const CSV_EXPORT_RATE = { burst: 5, perSecond: 1 / 20 };
+/**
+ * CSV downloads per user: each reads every reading of its range (a 24 h one can be 300,000 rows, about a
+ * second of the server's time), so a few, then one a minute.
+ */
+export const CSV_EXPORT_RATE = { burst: 3, perSecond: 1 / 60 };
 
 export function sensorFeature({
   config,
