@@ -36,6 +36,19 @@ describe('rate limits in Redis', () => {
     );
   });
 
+  it('takes a cost all or nothing', async () => {
+    const limit = redisRateLimiters(redis, prefix)('sensor-readings', { burst: 100, perSecond: 10 });
+    expect(await limit.take('space-a', 70)).toEqual({ ok: true });
+    const refused = await limit.take('space-a', 40);
+    expect(refused.ok).toBe(false);
+    // 10 tokens short at 10 a second: about a second (less whatever refilled since the first take).
+    if (!refused.ok) expect(refused.retryAfterMs).toBeGreaterThan(800);
+    if (!refused.ok) expect(refused.retryAfterMs).toBeLessThanOrEqual(1000);
+    // The refused take spent nothing.
+    expect(await limit.take('space-a', 30)).toEqual({ ok: true });
+    expect((await limit.take('space-a', 5)).ok).toBe(false);
+  });
+
   it('limits in memory on this node while Redis is away, and says so once', async () => {
     const unavailable: unknown[] = [];
     const limit = redisRateLimiters(redis, prefix, {

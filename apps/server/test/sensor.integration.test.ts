@@ -1,6 +1,19 @@
+import { once } from 'node:events';
+import http, { type IncomingMessage } from 'node:http';
 import { ErrorCode, SENSOR_LIMITS, type SensorBoard, type SensorSummary, ServerEvent } from '@huddle/protocol';
 import { describe, expect, it } from 'vitest';
-import { connectRecorded, type EventLog, join, send, type TestClient, uniqueSpace, useTestServers } from './helpers.js';
+import { openDatabase } from '../src/db/database.js';
+import { createSensorStore } from '../src/features/sensor/sensor.store.js';
+import {
+  connectRecorded,
+  type EventLog,
+  join,
+  send,
+  type TestClient,
+  tempDir,
+  uniqueSpace,
+  useTestServers,
+} from './helpers.js';
 
 const servers = useTestServers();
 const server = () => servers.start();
@@ -27,6 +40,27 @@ function post(url: string, space: string, sensorId: string, body: unknown, token
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/**
+ * A GET on a connection of its own (none kept alive to be reused after the server closed it), answered as
+ * soon as the headers are in: the body is the caller's to read, pause or cut.
+ */
+function download(url: string, path: string, token: string) {
+  return new Promise<{ res: IncomingMessage; abort(): void; text(): Promise<string> }>((resolve, reject) => {
+    const req = http.get(`${url}${path}`, { agent: false, headers: { authorization: `Bearer ${token}` } }, (res) =>
+      resolve({
+        res,
+        abort: () => req.destroy(),
+        text: async () => {
+          let body = '';
+          for await (const chunk of res) body += chunk;
+          return body;
+        },
+      }),
+    );
+    req.once('error', reject);
   });
 }
 
@@ -213,11 +247,14 @@ describe('device ingest API', () => {
     const space = uniqueSpace();
     const ana = await member(url, space, 'Ana');
     const token = await ingestToken(ana.socket);
-    const statuses: number[] = [];
-    for (let i = 0; i < 30; i += 1) {
-      statuses.push((await post(url, space, 's1', { humidity: 40, temperature: 70 }, token)).status);
-    }
-    expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
+    // 60 at once against a burst of 20 requests and 10 a second: however slow the machine, some are refused.
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 60 },
+        async () => (await post(url, space, 's1', { humidity: 40, temperature: 70 }, token)).status,
+      ),
+    );
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(20);
     expect(statuses).toContain(429);
 
     const rotated = await send(ana.socket, 'sensor:rotate-token', {});
@@ -239,4 +276,133 @@ describe('device ingest API', () => {
     expect((await csv()).status).toBe(401);
     expect((await csv(stranger.token)).status).toBe(401);
   });
+
+  it('limits a device by readings, not requests: a refused batch stores nothing and says when to try again', async () => {
+    const { url } = await servers.start({ rateLimitScale: 1 });
+    const space = uniqueSpace();
+    const ana = await member(url, space, 'Ana');
+    const token = await ingestToken(ana.socket);
+    const batch = (n: number) => ({
+      readings: Array.from({ length: n }, (_, i) => ({ humidity: 50, temperature: 70, at: Date.now() - i * 10 })),
+    });
+    // A full batch fits the device's burst; a second one right after does not (100 readings a second).
+    expect((await post(url, space, 'desk', batch(SENSOR_LIMITS.maxBatch), token)).status).toBe(201);
+    const refused = await post(url, space, 'desk', batch(SENSOR_LIMITS.maxBatch), token);
+    expect(refused.status).toBe(429);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe(ErrorCode.RateLimited);
+    expect(body.error.message).toMatch(/readings from this device/);
+    // The whole batch's cost back: 10,000 readings at 100 a second, less what refilled meanwhile.
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(80);
+    expect(retryAfter).toBeLessThanOrEqual(100);
+    // Nothing of the refused batch was stored: the board of a tab opened now counts the first one only.
+    const later = await member(url, space, 'Bo');
+    expect(later.board.sensors.find((x) => x.sensorId === 'desk')?.total).toBe(SENSOR_LIMITS.maxBatch);
+    // A sensor of the same device shares its allowance: the device, not the sensor, is limited.
+    expect((await post(url, space, 'porch', batch(500), token)).status).toBe(429);
+  });
+
+  it('streams a CSV one at a time per user, with formula-looking cells defused and numbers left numbers', async () => {
+    const { url } = await servers.start({ rateLimitScale: 1 });
+    const space = uniqueSpace();
+    const ana = await member(url, space, 'Ana');
+    const bo = await member(url, space, 'Bo');
+    const token = await ingestToken(ana.socket);
+    const now = Date.now();
+    // A sensor id a spreadsheet would read as a formula, and temperatures below zero.
+    const readings = Array.from({ length: 3 }, (_, i) => ({ humidity: 50.5, temperature: -4 - i, at: now - i * 1000 }));
+    expect((await post(url, space, '-room', { readings }, token)).status).toBe(201);
+    const csv = (auth: string) =>
+      fetch(`${url}/api/spaces/${space}/sensors/-room/readings.csv?range=5m`, {
+        headers: { authorization: `Bearer ${auth}` },
+      });
+
+    const res = await csv(ana.token);
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines[0]).toBe('time,sensor,humidity_percent,temperature_f,temperature_c');
+    expect(lines.slice(1)).toEqual(
+      [2, 1, 0].map(
+        (i) =>
+          `${new Date(now - i * 1000).toISOString()},'-room,50.5,${-4 - i},${Math.round(((-4 - i - 32) * 500) / 9) / 100}`,
+      ),
+    );
+
+    // The rate: 3 at once, then one a minute (the first above was one of them).
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const r = await csv(bo.token);
+      await r.arrayBuffer();
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([200, 200, 200]);
+    const limited = await csv(bo.token);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another user has an allowance of their own.
+    expect((await csv(ana.token)).status).toBe(200);
+  });
+
+  it('refuses a second CSV (or space) download while the first still streams, and frees its place when the client goes away', async () => {
+    const data = tempDir('huddle-csv-');
+    try {
+      const { url } = await servers.start({ dataDir: data.dir });
+      const space = uniqueSpace();
+      const ana = await member(url, space, 'Ana');
+      await ingestToken(ana.socket);
+      // Far more than the sockets' buffers hold (about 14 MB of CSV), seeded through storage: the
+      // download stays open for as long as the client does not read.
+      const { db } = await openDatabase({ dataDir: data.dir });
+      try {
+        const store = createSensorStore(db, Date.now);
+        const now = Date.now();
+        for (let i = 0; i < 300_000; i += 10_000) {
+          const batch = Array.from({ length: 10_000 }, (_, j) => ({
+            sensorId: 'room',
+            humidity: 50,
+            temperature: 70,
+            at: now - (i + j) * 250,
+          }));
+          await store.append(space, 'room', batch, now);
+        }
+      } finally {
+        await db.destroy();
+      }
+      const csvPath = `/api/spaces/${space}/sensors/room/readings.csv?range=24h`;
+      const first = await download(url, csvPath, ana.token);
+      expect(first.res.statusCode).toBe(200);
+      // Its first bytes are here, and it is not read further.
+      await once(first.res, 'data');
+      first.res.pause();
+
+      const second = await download(url, csvPath, ana.token);
+      expect(second.res.statusCode).toBe(429);
+      expect(await second.text()).toMatch(/one at a time/);
+
+      first.abort();
+      // The server sees the client gone and ends the export: the user may download again.
+      await expect
+        .poll(
+          async () => {
+            const again = await download(url, csvPath, ana.token);
+            again.abort();
+            return again.res.statusCode;
+          },
+          { timeout: 10_000, interval: 100 },
+        )
+        .toBe(200);
+
+      // The whole-space download (an admin's) likewise.
+      const exportPath = `/api/spaces/${space}/export?format=ndjson`;
+      const whole = await download(url, exportPath, ana.token);
+      expect(whole.res.statusCode).toBe(200);
+      await once(whole.res, 'data');
+      whole.res.pause();
+      expect((await download(url, exportPath, ana.token)).res.statusCode).toBe(429);
+      whole.abort();
+    } finally {
+      data.remove();
+    }
+  }, 60_000);
 });

@@ -122,15 +122,22 @@ describe.each(storageBackends)('a space’s data lifecycle on $name', (backend) 
     const report = await job.runOnce();
 
     const strictAfter = await rowCounts(storage.db, strict.space, strict.userIds);
+    // The old readings (1,234 ms of them: the minute or two they fall in) and their rollups went; the
+    // recent ones' rollups stay.
+    const oldMinutes = strictBefore.sensor_rollups - strictAfter.sensor_rollups;
+    expect(oldMinutes).toBeGreaterThanOrEqual(1);
+    expect(oldMinutes).toBeLessThanOrEqual(2);
+    expect(strictAfter.sensor_rollups).toBeGreaterThan(0);
     expect(strictAfter).toEqual({
       ...strictBefore,
       sensor_readings: strictBefore.sensor_readings - 1234,
+      sensor_rollups: strictBefore.sensor_rollups - oldMinutes,
       chat_messages: strictBefore.chat_messages - 777,
     });
     expect(await rowCounts(storage.db, lenient.space, lenient.userIds)).toEqual(lenientBefore);
-    expect(report.byRule).toEqual({ 'sensor readings': 1234, 'chat messages': 777 });
-    expect(report.rows).toBe(1234 + 777);
-    expect(report.batches).toBe(13 + 8);
+    expect(report.byRule).toEqual({ 'sensor readings': 1234, 'sensor rollups': oldMinutes, 'chat messages': 777 });
+    expect(report.rows).toBe(1234 + oldMinutes + 777);
+    expect(report.batches).toBe(13 + 1 + 8);
     expect(touched).toEqual(new Set([strict.space]));
 
     // What stays is coherent: the newest readings and messages, `total` and `last_seq` as they were.

@@ -9,6 +9,7 @@ import { pomodoroData } from '../src/features/pomodoro/pomodoro.data.js';
 import { initialPomodoro } from '../src/features/pomodoro/pomodoro.machine.js';
 import { createPomodoroStore } from '../src/features/pomodoro/pomodoro.store.js';
 import { sensorData } from '../src/features/sensor/sensor.data.js';
+import { addToRollups } from '../src/features/sensor/sensor.store.js';
 import { composeSpaceData, type SpaceData } from '../src/space/space-data.js';
 
 export const DAY_MS = 24 * 3_600_000;
@@ -31,6 +32,7 @@ const SCOPE: Record<keyof Database, 'slug' | 'space' | 'user'> = {
   sensor_settings: 'space',
   sensors: 'space',
   sensor_readings: 'space',
+  sensor_rollups: 'space',
   clicker_players: 'space',
   clicker_purchases: 'space',
 };
@@ -216,7 +218,10 @@ export async function seedSpace(db: Db, space: string, options: SeedOptions): Pr
   return { space, userIds: [owner, member], secrets: [ingestToken, inviteHash, linkHash], directText };
 }
 
-/** Inserts `count` readings of one sensor (its `sensors` row is the caller's), 1,000 rows a statement. */
+/**
+ * Inserts `count` readings of one sensor and adds them to its rollups (its `sensors` row is the caller's),
+ * 1,000 rows a statement.
+ */
 export async function insertReadings(
   db: Db,
   space: string,
@@ -234,6 +239,12 @@ export async function insertReadings(
       received_at: at(i + j),
     }));
     await db.insertInto('sensor_readings').values(rows).execute();
+    await addToRollups(
+      db,
+      space,
+      sensorId,
+      rows.map((r) => ({ ...r, sensorId })),
+    );
   }
 }
 

@@ -6,16 +6,17 @@ import { createTokenBuckets, type RateLimiters, type TakeResult } from '../lib/t
 const TAKE = `
 local burst = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(held[1]) or burst
 local at = tonumber(held[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
-if tokens < 1 then
-  return {0, math.ceil((1 - tokens) / rate * 1000)}
+if tokens < cost then
+  return {0, math.ceil((cost - tokens) / rate * 1000)}
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'at', now)
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - cost), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return {1, 0}`;
 
@@ -39,20 +40,23 @@ export function redisRateLimiters(redis: Redis, prefix: string, options: RedisRa
   let away = false;
   return (name, { burst, perSecond }) => {
     const insurance = createTokenBuckets({ burst, perSecond, now: Date.now });
-    const insured = (key: string, err: unknown): TakeResult => {
+    const insured = (key: string, cost: number, err: unknown): TakeResult => {
       if (!away) options.onUnavailable?.(err);
       away = true;
-      return insurance.take(key);
+      return insurance.take(key, cost);
     };
     return {
-      async take(key) {
-        if (options.available && !options.available()) return insured(key, new Error('redis is away'));
+      async take(key, cost = 1) {
+        if (options.available && !options.available()) return insured(key, cost, new Error('redis is away'));
         let taken: [number, number];
         try {
-          taken = (await redis.eval(TAKE, 1, `${prefix}:rate:${name}:${key}`, burst, perSecond)) as [number, number];
+          taken = (await redis.eval(TAKE, 1, `${prefix}:rate:${name}:${key}`, burst, perSecond, cost)) as [
+            number,
+            number,
+          ];
         } catch (err) {
           options.failed?.(err);
-          return insured(key, err);
+          return insured(key, cost, err);
         }
         away = false;
         const [ok, retryAfterMs] = taken;

@@ -1,8 +1,11 @@
+import { nextTurn } from '../lib/next-turn.js';
+
 /**
  * Reads a table page by page, each page starting after the last row of the one before (keyset
  * pagination): a table of any size streams in constant memory, and a row written meanwhile never shifts
  * a page as an OFFSET would. `page(after, limit)` answers up to `limit` rows ordered by the key, all after
- * `after` (or from the start when it is undefined).
+ * `after` (or from the start when it is undefined). The event loop turns between pages: a consumer that
+ * never waits (a fast download) does not hold it for the whole table.
  */
 export async function* keysetPages<Row, Key>(
   page: (after: Key | undefined, limit: number) => Promise<Row[]>,
@@ -16,5 +19,6 @@ export async function* keysetPages<Row, Key>(
     const last = rows.at(-1);
     if (last === undefined || rows.length < pageSize) return;
     after = keyOf(last);
+    await nextTurn();
   }
 }

@@ -302,6 +302,43 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009_sensor_rollups': {
+    async up(db: Kysely<unknown>) {
+      // Per-sensor aggregates of fixed buckets (`resolution_ms` long, starting at multiples of it), kept
+      // at ingest so a long chart reads at most one row per bucket however many readings there are.
+      // Minutes today; coarser resolutions (hours) are more rows of the same table.
+      await db.schema
+        .createTable('sensor_rollups')
+        .addColumn('space', 'text', (c) => c.notNull())
+        .addColumn('sensor_id', 'text', (c) => c.notNull())
+        .addColumn('resolution_ms', 'integer', (c) => c.notNull())
+        .addColumn('bucket_start', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('humidity_sum', 'double precision', (c) => c.notNull())
+        .addColumn('humidity_min', 'double precision', (c) => c.notNull())
+        .addColumn('humidity_max', 'double precision', (c) => c.notNull())
+        .addColumn('temperature_sum', 'double precision', (c) => c.notNull())
+        .addColumn('temperature_min', 'double precision', (c) => c.notNull())
+        .addColumn('temperature_max', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sensor_rollups_pk', ['space', 'sensor_id', 'resolution_ms', 'bucket_start'])
+        .addForeignKeyConstraint('sensor_rollups_sensor_fk', ['space', 'sensor_id'], 'sensors', ['space', 'sensor_id'])
+        .execute();
+      // Retention deletes by age, space by space.
+      await db.schema
+        .createIndex('sensor_rollups_space_time')
+        .on('sensor_rollups')
+        .columns(['space', 'bucket_start'])
+        .execute();
+      // The readings already stored, rolled up once (integer division: times are non-negative integers).
+      await sql`
+        INSERT INTO sensor_rollups (space, sensor_id, resolution_ms, bucket_start, count,
+          humidity_sum, humidity_min, humidity_max, temperature_sum, temperature_min, temperature_max)
+        SELECT space, sensor_id, 60000, (at / 60000) * 60000, count(*),
+          sum(humidity), min(humidity), max(humidity), sum(temperature), min(temperature), max(temperature)
+        FROM sensor_readings
+        GROUP BY space, sensor_id, (at / 60000) * 60000`.execute(db);
+    },
+  },
 };
 
 /**

@@ -167,6 +167,24 @@ export interface SensorReadingsTable {
   received_at: Millis;
 }
 
+/** Aggregates of a sensor's readings in one bucket of time: [bucket_start, bucket_start + resolution_ms). */
+export interface SensorRollupsTable {
+  space: string;
+  sensor_id: string;
+  /** The bucket's length: 60,000 (minutes). */
+  resolution_ms: number;
+  /** A multiple of resolution_ms. */
+  bucket_start: Millis;
+  count: number;
+  humidity_sum: number;
+  humidity_min: number;
+  humidity_max: number;
+  /** °F, as the readings. */
+  temperature_sum: number;
+  temperature_min: number;
+  temperature_max: number;
+}
+
 export interface ClickerPlayersTable {
   user_id: string;
   space: string;
@@ -209,6 +227,7 @@ export interface Database {
   sensor_settings: SensorSettingsTable;
   sensors: SensorsTable;
   sensor_readings: SensorReadingsTable;
+  sensor_rollups: SensorRollupsTable;
   clicker_players: ClickerPlayersTable;
   clicker_purchases: ClickerPurchasesTable;
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, httpRoutes, type Permission } from '@huddle/protocol';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
-import { isSession, type SessionService } from '../session/session.service.js';
+import { isSession, type Session, type SessionService } from '../session/session.service.js';
 import type { Membership } from '../space/membership.js';
 import { bearer } from './bearer.js';
 
@@ -15,12 +15,13 @@ export type RequireSession = (route: SessionRoute) => RequestHandler;
 
 /**
  * The one HTTP authorization check, declared by the protocol beside each route: a bearer session token of
- * the route's `:space` (else 401), whose role permits the route's `permission` (else 403).
+ * the route's `:space` (else 401), whose role permits the route's `permission` (else 403). The handler
+ * finds the session with `sessionOf(res)`.
  */
 export function createRequireSession(sessions: SessionService, membership: Membership): RequireSession {
   return (route) => {
     const { permission = 'member' } = httpRoutes[route] as { permission?: Permission };
-    return async (req, _res, next) => {
+    return async (req, res, next) => {
       const session = await sessions.authenticate(bearer(req));
       if (!isSession(session) || session.space !== req.params.space) {
         throw new AppError(
@@ -31,7 +32,15 @@ export function createRequireSession(sessions: SessionService, membership: Membe
       if (!(await membership.permitted(session, permission))) {
         throw new AppError(ErrorCode.Forbidden, `Only ${permission === 'owner' ? 'the owner' : 'admins'} can do that`);
       }
+      res.locals.session = session;
       next();
     };
   };
+}
+
+/** The session `requireSession` checked for this request (per-user limits of a route key on it). */
+export function sessionOf(res: Response): Session {
+  const session = res.locals.session as Session | undefined;
+  if (!session) throw new Error('sessionOf: the route did not mount requireSession');
+  return session;
 }

@@ -28,6 +28,19 @@ describe('token buckets', () => {
     expect(buckets.take('ana').ok).toBe(false);
   });
 
+  it('takes a cost all or nothing, and says when the whole cost is back', () => {
+    const { buckets, advance } = bucketsAt();
+    expect(buckets.take('ana', 3)).toEqual({ ok: true });
+    // Two tokens left: a cost of 3 is refused whole, nothing is spent, and 1 token is 500 ms away.
+    expect(buckets.take('ana', 3)).toEqual({ ok: false, retryAfterMs: 500 });
+    expect(buckets.take('ana', 2)).toEqual({ ok: true });
+    expect(buckets.take('ana', 1)).toEqual({ ok: false, retryAfterMs: 500 });
+    advance(1500);
+    expect(buckets.take('ana', 3)).toEqual({ ok: true });
+    // More than the burst never fits.
+    expect(buckets.take('bo', 6).ok).toBe(false);
+  });
+
   it('keeps keys apart', () => {
     const { buckets } = bucketsAt();
     for (let i = 0; i < 5; i += 1) buckets.take('ana');

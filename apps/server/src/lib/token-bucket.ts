@@ -37,15 +37,19 @@ export function createTokenBuckets({ burst, perSecond, now, maxKeys = 10_000 }: 
   }
 
   return {
-    take(key: string): TakeResult {
+    /**
+     * Takes `cost` tokens (a batch of readings costs one per reading), all or none. A cost above the
+     * burst can never be taken: the caller bounds its batches by the burst.
+     */
+    take(key: string, cost = 1): TakeResult {
       const t = now();
       const held = buckets.get(key);
       const tokens = held ? refill(held, t) : burst;
-      if (tokens < 1) {
-        return { ok: false, retryAfterMs: Math.ceil(((1 - tokens) / perSecond) * 1000) };
+      if (tokens < cost) {
+        return { ok: false, retryAfterMs: Math.ceil(((cost - tokens) / perSecond) * 1000) };
       }
       if (!held && buckets.size >= maxKeys) forgetFullBuckets(t);
-      buckets.set(key, { tokens: tokens - 1, at: t });
+      buckets.set(key, { tokens: tokens - cost, at: t });
       return { ok: true };
     },
     /** Keys held now: what the memory the limiter takes grows with. */
@@ -59,7 +63,8 @@ export type TokenBuckets = ReturnType<typeof createTokenBuckets>;
 
 /** A named limit shared by whoever holds the same limiter: one node, or every node through Redis. */
 export interface RateLimiter {
-  take(key: string): Promise<TakeResult>;
+  /** Takes `cost` tokens (1 when left out) from `key`'s bucket, all or none. */
+  take(key: string, cost?: number): Promise<TakeResult>;
 }
 
 /** Makes the limiter of one rule (`name` keeps rules apart, e.g. "chat-send"). */
@@ -69,6 +74,6 @@ export type RateLimiters = (name: string, rate: Rate) => RateLimiter;
 export function memoryRateLimiters(now: () => number): RateLimiters {
   return (_name, rate) => {
     const buckets = createTokenBuckets({ ...rate, now });
-    return { take: async (key) => buckets.take(key) };
+    return { take: async (key, cost) => buckets.take(key, cost) };
   };
 }

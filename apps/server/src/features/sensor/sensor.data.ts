@@ -1,11 +1,18 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { isPostgres } from '../../db/dialect.js';
 import { keysetPages } from '../../db/keyset.js';
 import type { ExportRecord, FeatureData } from '../../feature.js';
+import { nextTurn } from '../../lib/next-turn.js';
+import { deleteRollupsInChunks } from './sensor.store.js';
+
+/** Readings per DELETE when a space goes: a few milliseconds each, the event loop free between them. */
+const DELETE_CHUNK = 2000;
 
 /**
  * The sensor board's tables in a space's data lifecycle: sensor_settings (the ingest token is never
- * exported), sensors and sensor_readings.
+ * exported), sensors, sensor_readings and sensor_rollups (derived from the readings: not exported,
+ * deleted with them, expired with them).
  *
  * Retention deletes old readings and leaves `sensors.total` as it was: `total` counts every reading ever
  * stored for the sensor (the protocol's "all time"), which clients compare between updates to notice
@@ -53,7 +60,8 @@ export function sensorData(
             .where('sensor_id', '=', sensorId);
           if (after) {
             const { at, id } = after;
-            page = page.where((eb) => eb.or([eb('at', '>', at), eb.and([eb('at', '=', at), eb('id', '>', id)])]));
+            // `at >= …` first: the index range starts at the page, not at the sensor's first reading.
+            page = page.where('at', '>=', at).where((eb) => eb.or([eb('at', '>', at), eb('id', '>', id)]));
           }
           return page.orderBy('at').orderBy('id').limit(limit).execute();
         },
@@ -80,7 +88,18 @@ export function sensorData(
       // Locked first (PostgreSQL): readings a device sends meanwhile wait for the deletion, then fail.
       if (postgres)
         await trx.selectFrom('sensors').select('sensor_id').where('space', '=', space).forUpdate().execute();
-      await trx.deleteFrom('sensor_readings').where('space', '=', space).execute();
+      // In chunks: a space with a long history is millions of rows, one statement would hold the event
+      // loop (SQLite) for seconds. Other storage work of this node still waits for the transaction there.
+      for (;;) {
+        const chunk = trx.selectFrom('sensor_readings').select('id').where('space', '=', space).limit(DELETE_CHUNK);
+        const { numDeletedRows } = await trx
+          .deleteFrom('sensor_readings')
+          .where('id', 'in', chunk)
+          .executeTakeFirstOrThrow();
+        if (Number(numDeletedRows) < DELETE_CHUNK) break;
+        await nextTurn();
+      }
+      await deleteRollupsInChunks(trx, space);
       await trx.deleteFrom('sensors').where('space', '=', space).execute();
       await trx.deleteFrom('sensor_settings').where('space', '=', space).execute();
     },
@@ -110,6 +129,29 @@ export function sensorData(
             .execute();
           if (gone.length > 0) hooks.readingsDeleted(space, new Set(gone.map((r) => r.sensor_id)));
           return gone.length;
+        },
+      },
+      {
+        // The buckets wholly before the cut: the one it falls in stays, counting a few readings now gone.
+        name: 'sensor rollups',
+        keepDays: 'readingRetentionDays',
+        async deleteBatch(space, before, limit) {
+          const batch = db
+            .selectFrom('sensor_rollups')
+            .select(['sensor_id', 'resolution_ms', 'bucket_start'])
+            .where('space', '=', space)
+            .where('bucket_start', '<', before)
+            .where(sql<number>`bucket_start + resolution_ms`, '<=', before)
+            .orderBy('bucket_start')
+            .limit(limit)
+            .$if(postgres, (b) => b.forUpdate().skipLocked())
+            .$asTuple('sensor_id', 'resolution_ms', 'bucket_start');
+          const { numDeletedRows } = await db
+            .deleteFrom('sensor_rollups')
+            .where('space', '=', space)
+            .where((eb) => eb(eb.refTuple('sensor_id', 'resolution_ms', 'bucket_start'), 'in', batch))
+            .executeTakeFirstOrThrow();
+          return Number(numDeletedRows);
         },
       },
     ],

@@ -1,15 +1,27 @@
-import { ServerEvent } from '@huddle/protocol';
+import { SENSOR_LIMITS, ServerEvent } from '@huddle/protocol';
 import { Router } from 'express';
 import type { Feature, FeatureContext } from '../../feature.js';
 import { HTTP_RATES } from '../../http/rate-limit.js';
 import { spaceRoom } from '../../io/rooms.js';
+import { createOneAtATime } from '../../lib/one-at-a-time.js';
+import { type Rate, scaleRate } from '../../lib/token-bucket.js';
 import { sensorData } from './sensor.data.js';
 import { READINGS_PATH, sensorRoutes } from './sensor.routes.js';
-import { createSensorService } from './sensor.service.js';
+import { createSensorService, INGEST_READING_RATES } from './sensor.service.js';
 import { createSensorStore } from './sensor.store.js';
 
+/** A scaled-down allowance still takes a full batch at once (a cost above the burst never fits). */
+const atLeastOneBatch = (rate: Rate): Rate => ({ ...rate, burst: Math.max(rate.burst, SENSOR_LIMITS.maxBatch) });
+
 /** The sensor board: readings from devices (HTTP) and from the board (commands), live to the whole space. */
+/**
+ * CSV downloads per user: each reads every reading of its range (a 24 h one can be 300,000 rows, about a
+ * second of the server's time), so a few, then one a minute.
+ */
+export const CSV_EXPORT_RATE = { burst: 3, perSecond: 1 / 60 };
+
 export function sensorFeature({
+  config,
   db,
   clock,
   logger,
@@ -26,7 +38,15 @@ export function sensorFeature({
     onUpdate: (space, summary) => io.to(spaceRoom(space)).emit(ServerEvent.SensorUpdate, summary),
     onBoard: (space, board) => io.to(spaceRoom(space)).emit(ServerEvent.SensorBoard, board),
     onRemoved: (space, sensorId) => io.to(spaceRoom(space)).emit(ServerEvent.SensorRemoved, { sensorId }),
+    readingRates: {
+      device: atLeastOneBatch(scaleRate(INGEST_READING_RATES.device, config.rateLimitScale)),
+      space: atLeastOneBatch(scaleRate(INGEST_READING_RATES.space, config.rateLimitScale)),
+    },
   });
+  const csv = {
+    running: createOneAtATime(),
+    rate: rateLimiters('sensor-csv', scaleRate(CSV_EXPORT_RATE, config.rateLimitScale)),
+  };
   const limits = Router().post(READINGS_PATH, limitPerAddress('http-ingest', HTTP_RATES.ingest, 'readings'));
 
   return {
@@ -40,7 +60,7 @@ export function sensorFeature({
       'sensor:delete': (socket, { sensorId }) => sensors.remove(socket.data, sensorId),
     },
     // Device ingest takes batches far larger than the default body limit.
-    http: { routes: sensorRoutes(sensors, requireSession), bodies: 'own', limits },
+    http: { routes: sensorRoutes(sensors, requireSession, csv), bodies: 'own', limits },
     async snapshot(socket) {
       socket.emit(ServerEvent.SensorBoard, await sensors.board(socket.data.space));
     },

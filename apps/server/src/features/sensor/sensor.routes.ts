@@ -8,10 +8,13 @@ import {
   sensorPathParamsSchema,
 } from '@huddle/protocol';
 import express, { type Request, Router } from 'express';
-import { AppError, parseOrThrow } from '../../errors.js';
+import { AppError, parseOrThrow, rateLimited } from '../../errors.js';
 import { bearer } from '../../http/bearer.js';
-import type { RequireSession } from '../../http/session-auth.js';
-import type { SensorService } from './sensor.service.js';
+import { type RequireSession, sessionOf } from '../../http/session-auth.js';
+import { csvLine, csvNumber, csvText } from '../../lib/csv.js';
+import type { OneAtATime } from '../../lib/one-at-a-time.js';
+import type { RateLimiter } from '../../lib/token-bucket.js';
+import type { IngestDevice, SensorService } from './sensor.service.js';
 
 /** A batch of 10,000 readings is about 700 KB of JSON. */
 const INGEST_BODY_LIMIT = '2mb';
@@ -26,19 +29,29 @@ const unauthorized = (message: string) => new AppError(ErrorCode.Unauthorized, m
 
 const CSV_ROUTE = 'GET /api/spaces/:space/sensors/:sensorId/readings.csv';
 
-const csvNumber = (n: number) => (Math.round(n * 100) / 100).toString();
+/** About 64 KB of CSV per write. */
+const CSV_CHUNK_CHARS = 64 * 1024;
 
-export function sensorRoutes(sensors: SensorService, requireSession: RequireSession): Router {
+/** What a user asking for a second CSV while one runs is told to wait, at least. */
+const CSV_BUSY_RETRY_MS = 5000;
+
+/** A user's CSV exports: one at a time (on each node), and a rate (every node together). */
+export interface CsvLimits {
+  running: OneAtATime;
+  rate: RateLimiter;
+}
+
+export function sensorRoutes(sensors: SensorService, requireSession: RequireSession, csv: CsvLimits): Router {
   const router = Router();
 
   router.post(
     READINGS_PATH,
     // The token is checked before the body is read: strangers do not get 2 MB parsed for them.
-    async (req, _res, next) => {
+    async (req, res, next) => {
       const { space } = params(req);
-      if (!(await sensors.checkIngestToken(space, bearer(req)))) {
-        throw unauthorized("Send the space's ingest token as 'Authorization: Bearer <token>'");
-      }
+      const device = await sensors.ingestDevice(space, bearer(req));
+      if (!device) throw unauthorized("Send the space's ingest token as 'Authorization: Bearer <token>'");
+      res.locals.device = device;
       next();
     },
     express.json({ limit: INGEST_BODY_LIMIT }),
@@ -49,7 +62,7 @@ export function sensorRoutes(sensors: SensorService, requireSession: RequireSess
       const readings = batch
         ? parseOrThrow(readingBatchSchema, body).readings
         : [parseOrThrow(readingInputSchema, body)];
-      const stored = await sensors.ingest(space, sensorId, readings, batch);
+      const stored = await sensors.ingest(space, res.locals.device as IngestDevice, sensorId, readings, batch);
       res.status(201).json({ stored });
     },
   );
@@ -57,18 +70,41 @@ export function sensorRoutes(sensors: SensorService, requireSession: RequireSess
   router.get('/spaces/:space/sensors/:sensorId/readings.csv', requireSession(CSV_ROUTE), async (req, res) => {
     const { space, sensorId } = params(req);
     const { range } = parseOrThrow(sensorExportQuerySchema, req.query);
-    res.status(200);
-    res.type('text/csv; charset=utf-8');
-    res.attachment(`${space}-${sensorId}-${range}.csv`);
-    res.write('time,sensor,humidity_percent,temperature_f,temperature_c\n');
-    // A client that goes away mid-download ends the export; it never waits for a drain that cannot come.
-    const closed = once(res, 'close');
-    for await (const r of sensors.export(space, sensorId, range)) {
+    const { user } = sessionOf(res);
+    const end = csv.running.start(user.id);
+    if (!end) throw rateLimited('Your other CSV export is still running: one at a time', CSV_BUSY_RETRY_MS);
+    try {
+      const taken = await csv.rate.take(user.id);
+      if (!taken.ok) throw rateLimited('Too many CSV exports', taken.retryAfterMs);
+      res.status(200);
+      res.type('text/csv; charset=utf-8');
+      res.attachment(`${space}-${sensorId}-${range}.csv`);
+      res.write('time,sensor,humidity_percent,temperature_f,temperature_c\n');
+      const sensor = csvText(sensorId);
+      // A client that goes away mid-download ends the export; it never waits for a drain that cannot come.
+      const closed = once(res, 'close');
+      // Lines are sent in chunks, not one write each: a write per line cost more than reading the row.
+      let chunk = '';
+      for await (const r of sensors.export(space, sensorId, range)) {
+        chunk += csvLine([
+          csvText(new Date(r.at).toISOString()),
+          sensor,
+          csvNumber(r.humidity),
+          csvNumber(r.temperature),
+          csvNumber(fahrenheitToCelsius(r.temperature)),
+        ]);
+        if (chunk.length < CSV_CHUNK_CHARS) continue;
+        if (res.destroyed) return;
+        const flushed = res.write(chunk);
+        chunk = '';
+        if (!flushed) await Promise.race([once(res, 'drain'), closed]);
+      }
       if (res.destroyed) return;
-      const line = `${new Date(r.at).toISOString()},${sensorId},${csvNumber(r.humidity)},${csvNumber(r.temperature)},${csvNumber(fahrenheitToCelsius(r.temperature))}\n`;
-      if (!res.write(line)) await Promise.race([once(res, 'drain'), closed]);
+      res.write(chunk);
+      res.end();
+    } finally {
+      end();
     }
-    res.end();
   });
 
   return router;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   DEFAULT_SENSOR_ID,
   ErrorCode,
@@ -36,12 +37,33 @@ export interface SensorServiceDeps {
   onRemoved(space: string, sensorId: string): void;
   /** Ingest requests per space: a burst, then a steady rate. */
   ingestRate?: Rate;
+  /** Readings (a batch of n costs n) per device token and per space; defaults to INGEST_READING_RATES. */
+  readingRates?: { device: Rate; space: Rate };
   /** Where limits are kept; defaults to this process. */
   rateLimiters?: RateLimiters;
 }
 
 const RANDOM_RATE = { burst: 5, perSecond: 2 };
 const DEFAULT_INGEST_RATE = { burst: 20, perSecond: 10 };
+
+/**
+ * What storing readings costs is per reading (about 4 µs each on SQLite, rollups included), so devices are
+ * limited in readings, not requests. Each device token has its own allowance (today a space has one token;
+ * with a token per device each gets its own), the space one for all its devices together. The burst holds
+ * at least one full batch. Scaled by RATE_LIMIT_SCALE.
+ */
+export const INGEST_READING_RATES = {
+  device: { burst: SENSOR_LIMITS.maxBatch, perSecond: 100 },
+  space: { burst: 2 * SENSOR_LIMITS.maxBatch, perSecond: 200 },
+} as const;
+
+/** The limit's key of a device token: a digest, so no secret is kept as a key (in Redis). */
+const deviceKey = (token: string) => createHash('sha256').update(token).digest('base64url').slice(0, 22);
+
+/** Who sent readings: the key its allowance is kept under. */
+export interface IngestDevice {
+  key: string;
+}
 
 export const ingestPath = (space: string) => `/api/spaces/${space}/sensors/{sensorId}/readings`;
 
@@ -50,6 +72,9 @@ export function createSensorService(deps: SensorServiceDeps) {
   const limiter = deps.rateLimiters ?? memoryRateLimiters(clock.now);
   const randomPresses = limiter('sensor-random', RANDOM_RATE);
   const ingests = limiter('sensor-ingest', ingestRate ?? DEFAULT_INGEST_RATE);
+  const readingRates = deps.readingRates ?? INGEST_READING_RATES;
+  const deviceReadings = limiter('sensor-readings-device', readingRates.device);
+  const spaceReadings = limiter('sensor-readings-space', readingRates.space);
 
   async function summary(space: string, sensorId: string, thresholds: SensorThresholds, total: number) {
     const latest = await store.latest(space, sensorId, SENSOR_LIMITS.latestCount);
@@ -90,9 +115,15 @@ export function createSensorService(deps: SensorServiceDeps) {
   return {
     board,
 
-    /** Readings from a device: times default to arrival; a time too far in the future is refused. */
+    /**
+     * Readings from a device: times default to arrival; a time too far in the future is refused. The
+     * batch is checked whole, then paid for whole (its device's allowance first, then the space's), then
+     * stored whole: a refused batch stores nothing. A batch the space refuses has still spent its
+     * device's share (the device sent it).
+     */
     async ingest(
       space: string,
+      device: IngestDevice,
       sensorId: string,
       inputs: z.output<typeof readingInputSchema>[],
       batch: boolean,
@@ -112,6 +143,20 @@ export function createSensorService(deps: SensorServiceDeps) {
         }
         return { sensorId, humidity: r.humidity, temperature: r.temperature, at };
       });
+      const byDevice = await deviceReadings.take(device.key, readings.length);
+      if (!byDevice.ok) {
+        throw rateLimited(
+          `Too many readings from this device (${readingRates.device.perSecond} a second)`,
+          byDevice.retryAfterMs,
+        );
+      }
+      const bySpace = await spaceReadings.take(space, readings.length);
+      if (!bySpace.ok) {
+        throw rateLimited(
+          `Too many readings for this space (${readingRates.space.perSecond} a second)`,
+          bySpace.retryAfterMs,
+        );
+      }
       await save(space, sensorId, readings);
       return readings.length;
     },
@@ -138,8 +183,8 @@ export function createSensorService(deps: SensorServiceDeps) {
     ): Promise<SensorHistory> {
       const to = clock.now();
       const from = to - SENSOR_RANGES[range];
-      const { points, bucketMs } = await store.range(space, sensorId, from, to, SENSOR_LIMITS.maxChartPoints);
-      return { sensorId, range, from, to, bucketMs, points };
+      const chart = await store.range(space, sensorId, from, to, SENSOR_LIMITS.maxChartPoints);
+      return { sensorId, range, from: chart.from, to, bucketMs: chart.bucketMs, points: chart.points };
     },
 
     async token({ space }: Actor): Promise<SensorIngestToken> {
@@ -171,11 +216,11 @@ export function createSensorService(deps: SensorServiceDeps) {
       updates.forget(space);
     },
 
-    /** True when `presented` is the space's current ingest token (compared in constant time). */
-    async checkIngestToken(space: string, presented: string | undefined): Promise<boolean> {
-      if (!presented) return false;
+    /** The device whose token `presented` is, when it is the space's current ingest token (compared in constant time). */
+    async ingestDevice(space: string, presented: string | undefined): Promise<IngestDevice | null> {
+      if (!presented) return null;
       const token = await store.ingestToken(space);
-      return token !== null && sameSecret(token, presented);
+      return token !== null && sameSecret(token, presented) ? { key: deviceKey(token) } : null;
     },
 
     /** Every reading of a sensor in the range ending now, oldest first. */
