@@ -73,7 +73,8 @@ export function createApp(deps: AppDeps): App {
   const rateLimiters = cluster.rateLimiters ?? memoryRateLimiters(clock.now);
   const limiterDown = (err: unknown) => logger.warn({ err }, 'rate limiter unavailable; letting the request through');
   const users = createUserStore(db);
-  const spaces = createSpaceStore(db);
+  // Read when a space is created: the features that seed it are built below.
+  const spaces = createSpaceStore(db, () => features.flatMap((f) => (f.data?.seedSpace ? [f.data.seedSpace] : [])));
   const signer = createTokenSigner(config.sessionSecret);
   const sessions = createSessionService({ users, spaces, signer, clock, ttlMs: config.sessionTtlMs });
   const web = express();

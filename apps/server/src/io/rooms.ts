@@ -12,3 +12,10 @@ export function userRoom(userId: string): `user:${string}` {
 export function deviceRoom(deviceId: string): `device:${string}` {
   return `device:${deviceId}`;
 }
+
+/**
+ * Sockets whose client is not taking what is sent to it (bytes pile up on this node): broadcasts that a
+ * later one replaces — sensor updates, the leaderboard, typing — skip them with `.except(BACKLOGGED_ROOM)`
+ * rather than pile up more. See `backpressure.ts`.
+ */
+export const BACKLOGGED_ROOM = 'backlogged';
