@@ -81,7 +81,8 @@ export function createApp(deps: AppDeps): App {
   const trustProxy = compileTrustProxy(config.trustProxy);
   const clientAddress = createClientAddress(trustProxy);
   const users = createUserStore(db);
-  const spaces = createSpaceStore(db);
+  // Read when a space is created: the features that seed it are built below.
+  const spaces = createSpaceStore(db, () => features.flatMap((f) => (f.data?.seedSpace ? [f.data.seedSpace] : [])));
   const signer = createTokenSigner(config.sessionSecret);
   const sessions = createSessionService({
     users,

@@ -14,7 +14,7 @@ import type { AnnouncePresence, Presence } from './presence/presence.js';
 import type { SessionService } from './session/session.service.js';
 import type { UserStore } from './session/user.store.js';
 import type { Membership } from './space/membership.js';
-import type { SpaceStore } from './space/space.store.js';
+import type { SpaceSeed, SpaceStore } from './space/space.store.js';
 import type { SpaceData } from './space/space-data.js';
 
 /** The shared infrastructure a feature is built on; the host makes one for the app and hands it to every feature. */
@@ -66,6 +66,11 @@ export interface RetentionRule {
 
 /** What a feature keeps of a space in its own tables: the host composes every feature's for the data lifecycle. */
 export interface FeatureData {
+  /**
+   * Writes what a space starts with (chat's #general) inside the transaction that creates it: what a
+   * command of the space's first connection needs is there from the moment the space is.
+   */
+  seedSpace?: SpaceSeed;
   /** Its records of a space, read page by page (keyset), never the whole space in memory; no secrets. */
   exportSpace?(space: string): AsyncIterable<ExportRecord>;
   /** Deletes all its rows of a space inside the deletion's one transaction (the core tables go last). */

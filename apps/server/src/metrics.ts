@@ -12,6 +12,8 @@ export function createMetrics() {
   // Deliveries are counted in a plain map (one increment per recipient of each broadcast is on the hot
   // path) and handed to the counter when /metrics is scraped.
   const emitted = new Map<string, number>();
+  // Read off the node's sockets when /metrics is scraped (see `measureSockets`).
+  let sockets: () => { bufferedBytes: number; backlogged: number } = () => ({ bufferedBytes: 0, backlogged: 0 });
 
   const eventsReceived = new Counter({
     name: 'huddle_events_received_total',
@@ -60,6 +62,38 @@ export function createMetrics() {
       help: 'Storage query time, by statement kind and outcome',
       labelNames: ['kind', 'outcome'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    /** Tells the socket gauges how to read the node's sockets. */
+    measureSockets(source: typeof sockets): void {
+      sockets = source;
+    },
+    socketBufferedBytes: new Gauge({
+      name: 'huddle_socket_buffered_bytes',
+      help: 'Bytes sent to clients that they have not taken yet, all sockets of this node together',
+      registers: [registry],
+      collect() {
+        this.set(sockets().bufferedBytes);
+      },
+    }),
+    backloggedSockets: new Gauge({
+      name: 'huddle_backlogged_sockets',
+      help: 'Sockets whose client is behind: coalescable broadcasts (sensor updates, leaderboard, typing) skip them',
+      registers: [registry],
+      collect() {
+        this.set(sockets().backlogged);
+      },
+    }),
+    packetsRefused: new Counter({
+      name: 'huddle_packets_refused_total',
+      help: 'Client packets refused before any work: over the packet budget, or too many before set-up',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    socketsCutOff: new Counter({
+      name: 'huddle_sockets_cut_off_total',
+      help: 'Connections the server ended: far over the packet budget, or a client too far behind',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     adapterErrors: new Counter({

@@ -390,3 +390,10 @@ export async function removeRedisKeys(redisUrl: string, prefix: string): Promise
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
 }
+
+/** The value of one sample of the server's `/metrics` (a name with its labels, as printed: `x{reason="y"}`), or 0. */
+export async function metricValue(baseUrl: string, sample: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+}

@@ -1,2 +1,2 @@
 /** Bumped on any breaking change to events or payloads; the server refuses other versions at handshake. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;

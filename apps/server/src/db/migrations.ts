@@ -339,6 +339,18 @@ const migrations: Record<string, Migration> = {
         GROUP BY space, sensor_id, (at / 60000) * 60000`.execute(db);
     },
   },
+  '0010_default_channels': {
+    async up(db: Kysely<unknown>) {
+      // A space's #general is created with the space from now on (a command sent the moment a socket
+      // connects may need it); spaces from before that, whose #general their first connection created,
+      // get theirs here if they have none yet. Written out: a migration does not follow later constants.
+      await sql`
+        INSERT INTO chat_conversations (space, id, kind, name, member_a, member_b, last_seq, created_at)
+        SELECT s.slug, 'c:general', 'channel', 'general', NULL, NULL, 0, s.created_at FROM spaces s
+        WHERE NOT EXISTS (SELECT 1 FROM chat_conversations c WHERE c.space = s.slug AND c.id = 'c:general')
+      `.execute(db);
+    },
+  },
 };
 
 /**

@@ -28,3 +28,10 @@ export function localSockets(io: HuddleServer, room: string): HuddleSocket[] {
     return socket ? [socket] : [];
   });
 }
+
+/**
+ * Sockets whose client is not taking what is sent to it (bytes pile up on this node): broadcasts that a
+ * later one replaces — sensor updates, the leaderboard, typing — skip them with `.except(BACKLOGGED_ROOM)`
+ * rather than pile up more. See `backpressure.ts`.
+ */
+export const BACKLOGGED_ROOM = 'backlogged';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenBuckets } from './token-bucket.js';
+import { createTokenBucket, createTokenBuckets } from './token-bucket.js';
 
 function bucketsAt(start = 1_000_000) {
   let t = start;
@@ -71,5 +71,20 @@ describe('token buckets', () => {
       buckets.take(`visitor-${i}`);
     }
     expect(buckets.size).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('one token bucket', () => {
+  it('allows a burst, then the steady rate, and tells how long until the next token', () => {
+    let t = 5_000;
+    const bucket = createTokenBucket({ burst: 3, perSecond: 4, now: () => t });
+    for (let i = 0; i < 3; i += 1) expect(bucket.take()).toEqual({ ok: true });
+    expect(bucket.take()).toEqual({ ok: false, retryAfterMs: 250 });
+    t += 250;
+    expect(bucket.take()).toEqual({ ok: true });
+    expect(bucket.take().ok).toBe(false);
+    t += 60_000;
+    for (let i = 0; i < 3; i += 1) expect(bucket.take().ok).toBe(true);
+    expect(bucket.take().ok).toBe(false);
   });
 });

@@ -61,6 +61,25 @@ export function createTokenBuckets({ burst, perSecond, now, maxKeys = 10_000 }: 
 
 export type TokenBuckets = ReturnType<typeof createTokenBuckets>;
 
+/**
+ * One bucket, without keys: the budget of one object (a socket) that holds it. Synchronous and in
+ * memory, so it can be taken before any other work, Redis round trips included.
+ */
+export function createTokenBucket({ burst, perSecond, now }: Omit<TokenBucketOptions, 'maxKeys'>) {
+  let tokens = burst;
+  let at = now();
+  return {
+    take(): TakeResult {
+      const t = now();
+      tokens = Math.min(burst, tokens + ((t - at) / 1000) * perSecond);
+      at = t;
+      if (tokens < 1) return { ok: false, retryAfterMs: Math.ceil(((1 - tokens) / perSecond) * 1000) };
+      tokens -= 1;
+      return { ok: true };
+    },
+  };
+}
+
 /** A named limit shared by whoever holds the same limiter: one node, or every node through Redis. */
 export interface RateLimiter {
   /** Takes `cost` tokens (1 when left out) from `key`'s bucket, all or none. */

@@ -1,5 +1,7 @@
 import type { SpaceSettings, Visibility } from '@huddle/protocol';
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 
 export interface InviteRecord {
   id: string;
@@ -20,8 +22,11 @@ export function inviteUnusable(invite: InviteRecord, now: number): 'revoked' | '
   return null;
 }
 
+/** Writes a feature's rows of a new space inside the transaction that creates the space. */
+export type SpaceSeed = (trx: Transaction<Database>, space: string, now: number) => Promise<void>;
+
 export interface SpaceStore {
-  /** Creates the space; false when it exists already. */
+  /** Creates the space with every seed's rows, in one transaction; false (and nothing written) when it exists already. */
   create(slug: string, visibility: Visibility, now: number): Promise<boolean>;
   settings(slug: string): Promise<SpaceSettings | null>;
   updateSettings(slug: string, patch: Partial<SpaceSettings>): Promise<void>;
@@ -38,7 +43,8 @@ export interface SpaceStore {
   useDeviceLink(codeHash: string, now: number): Promise<string | null>;
 }
 
-export function createSpaceStore(db: Db): SpaceStore {
+/** `seeds` are read when a space is created: the features that declare them are built after the store. */
+export function createSpaceStore(db: Db, seeds: () => readonly SpaceSeed[] = () => []): SpaceStore {
   const inviteColumns = [
     'id',
     'space',
@@ -70,13 +76,17 @@ export function createSpaceStore(db: Db): SpaceStore {
   });
 
   return {
-    async create(slug, visibility, now) {
-      const result = await db
-        .insertInto('spaces')
-        .values({ slug, created_at: now, visibility })
-        .onConflict((oc) => oc.column('slug').doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    create(slug, visibility, now) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .insertInto('spaces')
+          .values({ slug, created_at: now, visibility })
+          .onConflict((oc) => oc.column('slug').doNothing())
+          .executeTakeFirst();
+        if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+        for (const seed of seeds()) await seed(trx, slug, now);
+        return true;
+      });
     },
     async settings(slug) {
       const row = await db

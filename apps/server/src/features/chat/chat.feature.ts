@@ -1,6 +1,6 @@
 import { ServerEvent } from '@huddle/protocol';
 import type { Feature, FeatureContext } from '../../feature.js';
-import { spaceRoom, userRoom } from '../../io/rooms.js';
+import { BACKLOGGED_ROOM, spaceRoom, userRoom } from '../../io/rooms.js';
 import { createInFlight } from '../../lib/in-flight.js';
 import { chatData } from './chat.data.js';
 import { type Audience, conversationFor, createChatService } from './chat.service.js';
@@ -51,8 +51,9 @@ export function chatFeature(ctx: FeatureContext): Feature {
       'chat:typing': async (socket, { conversationId }) => {
         const signal = await chat.typing(socket.data, conversationId);
         if (signal) {
+          // A hint that fades by itself: a client that is behind skips it.
           io.to(rooms(socket.data.space, signal.audience))
-            .except(userRoom(socket.data.user.id))
+            .except([userRoom(socket.data.user.id), BACKLOGGED_ROOM])
             .emit(ServerEvent.ChatTyping, signal.typing);
         }
         return null;

@@ -92,15 +92,9 @@ export function createChatService({ store, clock, findUser, sendRate, rateLimite
   });
 
   return {
-    /** Every conversation the user can see (creating the space's `general` on first use). */
+    /** Every conversation the user can see (#general is there from the space's creation on: it only reads). */
     async conversations(actor: Actor): Promise<ConversationView[]> {
-      let rows = await store.listFor(actor.space, actor.user.id);
-      // Only the space's first connection writes: every later one (and a tab opening while the storage
-      // is locked for writing) just reads.
-      if (!rows.some((r) => r.conversation.id === channelId(DEFAULT_CHANNEL))) {
-        await store.ensureChannel(actor.space, DEFAULT_CHANNEL, clock.now());
-        rows = await store.listFor(actor.space, actor.user.id);
-      }
+      const rows = await store.listFor(actor.space, actor.user.id);
       return rows.map((r) => view(r.conversation, actor.user.id, r.unread, r.lastReadSeq));
     },
 

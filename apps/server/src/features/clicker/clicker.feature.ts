@@ -1,6 +1,6 @@
 import { ServerEvent } from '@huddle/protocol';
 import type { Feature, FeatureContext } from '../../feature.js';
-import { spaceRoom, userRoom } from '../../io/rooms.js';
+import { BACKLOGGED_ROOM, spaceRoom, userRoom } from '../../io/rooms.js';
 import { clickerData } from './clicker.data.js';
 import { createClickerService } from './clicker.service.js';
 import { createClickerStore } from './clicker.store.js';
@@ -12,7 +12,9 @@ export function clickerFeature({ db, clock, logger, io }: FeatureContext): Featu
     clock,
     logger,
     onPlayer: (player) => io.to(userRoom(player.user.id)).emit(ServerEvent.ClickerPlayer, player),
-    onLeaderboard: (space, board) => io.to(spaceRoom(space)).emit(ServerEvent.ClickerLeaderboard, board),
+    // The next board replaces it whole: a client that is behind skips this one.
+    onLeaderboard: (space, board) =>
+      io.to(spaceRoom(space)).except(BACKLOGGED_ROOM).emit(ServerEvent.ClickerLeaderboard, board),
     onPurchase: (space, purchase) => io.to(spaceRoom(space)).emit(ServerEvent.ClickerPurchase, purchase),
   });
 

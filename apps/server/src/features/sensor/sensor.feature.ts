@@ -2,7 +2,7 @@ import { SENSOR_LIMITS, ServerEvent } from '@huddle/protocol';
 import { Router } from 'express';
 import type { Feature, FeatureContext } from '../../feature.js';
 import { HTTP_RATES } from '../../http/rate-limit.js';
-import { spaceRoom } from '../../io/rooms.js';
+import { BACKLOGGED_ROOM, spaceRoom } from '../../io/rooms.js';
 import { createOneAtATime } from '../../lib/one-at-a-time.js';
 import { type Rate, scaleRate } from '../../lib/token-bucket.js';
 import { sensorData } from './sensor.data.js';
@@ -35,7 +35,9 @@ export function sensorFeature({
     store: createSensorStore(db, clock.now),
     clock,
     logger,
-    onUpdate: (space, summary) => io.to(spaceRoom(space)).emit(ServerEvent.SensorUpdate, summary),
+    // The next update carries the sensor's whole summary: a client that is behind skips this one.
+    onUpdate: (space, summary) =>
+      io.to(spaceRoom(space)).except(BACKLOGGED_ROOM).emit(ServerEvent.SensorUpdate, summary),
     onBoard: (space, board) => io.to(spaceRoom(space)).emit(ServerEvent.SensorBoard, board),
     onRemoved: (space, sensorId) => io.to(spaceRoom(space)).emit(ServerEvent.SensorRemoved, { sensorId }),
     readingRates: {
