@@ -24,7 +24,7 @@ interface Heartbeat {
 
 // Three server processes sharing a fresh PostgreSQL database and a Redis key prefix of their own. Each
 // test starts its nodes: that alone can take tens of seconds on a busy machine.
-describe('three nodes on PostgreSQL and Redis', { timeout: 60_000 }, () => {
+describe('three nodes on PostgreSQL and Redis', { timeout: 200_000 }, () => {
   let pg: Awaited<ReturnType<typeof createPgDatabase>>;
   const prefix = `huddle-test-${process.pid}-${randomBytes(3).toString('hex')}`;
   let nodes: NodeProcess[] = [];

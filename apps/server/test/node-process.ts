@@ -28,8 +28,8 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error('node did not start in 30 s'));
-    }, 30_000);
+      reject(new Error('node did not start in 90 s'));
+    }, 90_000);
     child.once('exit', (code) => reject(new Error(`node exited with ${code}`)));
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -86,7 +86,7 @@ export function useTwoNodeCluster(options: { env?: (id: 'n1' | 'n2') => Record<s
         }),
       ),
     );
-  }, 60_000);
+  }, 200_000);
   afterEach(() => {
     for (const s of sockets.splice(0)) s.disconnect();
   });

@@ -136,7 +136,8 @@ function handshake(auth: object): Promise<string> {
   }).finally(() => socket.disconnect());
 }
 
-describe('the permission matrix', () => {
+// Every command × every role, over real sockets: ~10 s on a quiet machine, several times that on a busy one.
+describe('the permission matrix', { timeout: 90_000 }, () => {
   for (const locked of [false, true]) {
     it(`every command × every role in its own space answers as its declared permission says (settings ${locked ? 'locked' : 'unlocked'})`, async () => {
       const matrix: string[] = [];
