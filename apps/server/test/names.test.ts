@@ -20,6 +20,9 @@ describe('name keys', () => {
       expect(nameKey(lookalike), lookalike).toBe(ana);
     }
     expect(nameKey('B0b')).toBe(nameKey('Bob'));
+    // Case variants are one name whatever the skeleton does to a capital (it maps I to l, not i).
+    expect(nameKey('AADMIN7')).toBe(nameKey('Aadmin7'));
+    expect(nameKey('MILLI')).toBe(nameKey('milli'));
     expect(nameKey('\u041Aate')).toBe(nameKey('Kate'));
     expect(nameKey('Al')).toBe(nameKey('AI'));
     expect(nameKey('Tim')).toBe(nameKey('Tirn'));

@@ -13,10 +13,12 @@ export function skeleton(text: string): string {
 
 /**
  * The key names are unique by within a space: names collide when they look alike, whatever their case,
- * width or script ("Ana" = "ANA" = "Ａｎａ" = "Аna"). The skeleton comes first so a capital look-alike
+ * width or script ("Ana" = "ANA" = "Ａｎａ" = "Аna"). The skeleton of the upper-cased name comes first so a capital look-alike
  * meets its Latin capital (Cyrillic "К" → "K" → "k"), then again after lower-casing so a prototype that
  * is a capital (zero → "O") meets the lower-case letter ("B0b" = "Bob").
  */
 export function nameKey(name: string): string {
-  return skeleton(skeleton(name.normalize('NFKC')).toLocaleLowerCase('en'));
+  // Upper-cased first, so case variants are one string before anything else ("AADMIN" = "Aadmin": the
+  // skeleton maps a capital I to l but leaves a small i, so lower-casing afterwards would split them).
+  return skeleton(skeleton(name.normalize('NFKC').toLocaleUpperCase('en')).toLocaleLowerCase('en'));
 }
