@@ -25,8 +25,8 @@ export type Db = Kysely<Database>;
 /** A query that has not answered by then fails (UNAVAILABLE to the client) instead of hanging. */
 const QUERY_TIMEOUT_MS = 5000;
 
-/** How long a write waits for another process's lock on the SQLite file before it fails (UNAVAILABLE). */
-export const SQLITE_LOCK_WAIT_MS = 1000;
+/** How long a write waits for another process's lock on the SQLite file before it fails (UNAVAILABLE): the storage-outage scenario promises an answer within a second. */
+export const SQLITE_LOCK_WAIT_MS = 500;
 
 export interface PostgresTimeouts {
   /** PostgreSQL ends a statement that runs longer (`statement_timeout`). */
