@@ -424,12 +424,11 @@ describe('a client that never reads', () => {
       (bytes) => expect(bytes).toBeLessThanOrEqual(SOCKET_BACKPRESSURE.maxBytes + 4 * 2 * messageBytes),
       `${(peakHeld / 2 ** 20).toFixed(2)} MiB (cap ${capMb} MiB; sampled every 250 ms)`,
     );
-    const grownMb = (peakRss - rssAtStart) / 2 ** 20;
-    report.asserted(
+    // Measured, not asserted: RSS also holds the traffic of the connected members and whatever the
+    // collector has not returned yet, so it says little about the stalled client; the held bytes above do.
+    report.measured(
       'Server RSS growth during the run',
-      grownMb,
-      (mb) => expect(mb).toBeLessThanOrEqual(64),
-      `${grownMb.toFixed(1)} MiB (from ${(rssAtStart / 2 ** 20).toFixed(0)} MiB; at most 64 MiB, while ${sentMb.toFixed(0)} MiB went to each member)`,
+      `${((peakRss - rssAtStart) / 2 ** 20).toFixed(1)} MiB (from ${(rssAtStart / 2 ** 20).toFixed(0)} MiB, while ${sentMb.toFixed(0)} MiB went to each member)`,
     );
     report.asserted('Bytes held once it was cut off', await held(), (bytes) => expect(bytes).toBeLessThan(64 * 1024));
 
