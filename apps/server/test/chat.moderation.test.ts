@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, type Role } from '@huddle/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
+import { chatData } from '../src/features/chat/chat.data.js';
 import { type ChatService, createChatService } from '../src/features/chat/chat.service.js';
 import { createChatStore } from '../src/features/chat/chat.store.js';
 import type { Actor } from '../src/session/session.service.js';
 import { nameKey } from '../src/session/user.store.js';
+import { createSpaceStore } from '../src/space/space.store.js';
 import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -44,7 +46,8 @@ describe.each(storageBackends)('chat edits, deletes and channels on $name', (bac
 
   async function newSpace(prefix: string): Promise<string> {
     const slug = uniqueSpace(prefix);
-    await storage.db.insertInto('spaces').values({ slug, created_at: t }).execute();
+    const { seedSpace } = chatData(storage.db);
+    await createSpaceStore(storage.db, () => (seedSpace ? [seedSpace] : [])).create(slug, 'open', t);
     return slug;
   }
 
