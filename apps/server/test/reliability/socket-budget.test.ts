@@ -308,12 +308,15 @@ describe('the packet budget', () => {
         `(${Math.round(sent / seconds).toLocaleString('en')}/s); answers: ${JSON.stringify(flood.answers)}; ` +
         `ends: ${JSON.stringify(flood.disconnects)}; handshakes refused: ${flood.refusedHandshakes}`,
     );
-    const cutOff = flood.disconnects['io server disconnect'] ?? 0;
+    // The server's own count of the sockets it cut off for the budget, and every end the flooder did not choose.
+    const cutOff = await metricValue(node.url, 'huddle_sockets_cut_off_total{reason="packet budget"}');
+    const endedByServer = flood.sockets.length - (flood.disconnects['io client disconnect'] ?? 0);
     report.asserted(
       'Flooding sockets cut off by the server',
-      { cutOff, sockets: flood.sockets.length },
+      { cutOff, endedByServer, sockets: flood.sockets.length },
       (got) => {
         expect(got.cutOff).toBeGreaterThan(0);
+        expect(got.cutOff).toBe(got.endedByServer);
         expect(got.cutOff).toBeGreaterThanOrEqual(got.sockets - 1);
       },
       `${cutOff} of ${flood.sockets.length} (the last may end with the flood)`,
