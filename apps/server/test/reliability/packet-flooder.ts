@@ -3,7 +3,7 @@
 // starts again, for a while; then it prints what it got back as one JSON line. Run by socket-budget.test.ts:
 // node --import tsx packet-flooder.ts '<json>'.
 //
-// Most packets are written as pre-built WebSocket frames, a thousand in one write, the way a cheap
+// Most packets are written as pre-built WebSocket frames, 200 in one write, the way a cheap
 // attacker would: it costs the flooder almost nothing and the server a parse each. Alongside, packets
 // sent through Socket.IO with an ack (unknown events and clock:sync) count the server's answers.
 import type { Socket as TcpSocket } from 'node:net';
@@ -18,7 +18,7 @@ interface Options {
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Options;
-const FRAMES_PER_WRITE = 1000;
+const FRAMES_PER_WRITE = 200;
 const ACKED_PER_WRITE = 20;
 const RECONNECT_AFTER_MS = 500;
 

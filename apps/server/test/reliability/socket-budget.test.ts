@@ -27,7 +27,7 @@ const report = scenario(import.meta.filename, {
     'Server processes from source. (1) Every protocol command sent by fresh sockets the moment they connect to a ' +
     'new space, on SQLite (one node) and on PostgreSQL + Redis (two nodes). (2) One node (SQLite): 20 users ' +
     'sample clock:sync (each at its limit, 1 a second) alone, then while another process floods a socket with ' +
-    'unknown events and clock:sync (pre-built frames, a thousand per write, as fast as the server reads them), ' +
+    'unknown events and clock:sync (pre-built frames, 200 per write, as fast as the server reads them), ' +
     'and opens a new one half a second after each is cut off. (3) One node (SQLite): four members chat 8 KB messages ' +
     'into a space as fast as they are answered, first with every client reading, then while one client ' +
     'stops reading (its TCP socket paused).',
