@@ -242,7 +242,8 @@ describe('the packet budget', () => {
     const refusals = PACKET_REFUSALS.burst * scale;
     const raw = socket as unknown as { emit(event: string): void };
     for (let i = 0; i < refusals * 3 && socket.connected; i += 1) raw.emit('no-such-event');
-    expect(await disconnected).toBe('io server disconnect');
+    // Its goodbye may not reach it: the server drops the connection with what it had not read yet.
+    expect(['io server disconnect', 'transport close']).toContain(await disconnected);
     const cutOff = await layer.metrics.socketsCutOff.get();
     expect(cutOff.values).toEqual([expect.objectContaining({ labels: { reason: 'packet budget' }, value: 1 })]);
   });

@@ -77,13 +77,3 @@ export function watchBackpressure(
   conn.on('upgrade', follow);
   return held;
 }
-
-/**
- * Ends a client's connection at once, dropping what is still queued for it: a graceful close would wait
- * for a client that does not read to take it all, holding the bytes meanwhile.
- */
-export function cutOff(socket: HuddleSocket): void {
-  const transport = socket.conn.transport;
-  socket.conn.close(true);
-  if (transport.name === 'websocket') (transport as unknown as { socket: { terminate(): void } }).socket.terminate();
-}

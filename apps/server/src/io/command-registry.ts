@@ -16,6 +16,7 @@ import type { Feature } from '../feature.js';
 import type { Metrics } from '../metrics.js';
 import type { ClientAddress } from './client-ip.js';
 import type { CommandLimit } from './command-limits.js';
+import { cutOff } from './cut-off.js';
 import type { PacketVerdict } from './packet-budget.js';
 import type { CommandHandler, CommandHandlers, HuddleSocket } from './types.js';
 
@@ -92,22 +93,22 @@ export function bindCommands(
   const { logger, metrics, limit, authorize, budget } = deps;
   const ip = deps.clientAddress(socket.request);
   const waiting = deps.ready ? startWhenReady(deps.ready) : undefined;
-  let cutOff = false;
+  let ended = false;
 
   // Every event of the socket goes through here and goes no further (`next` is never called): there
   // are no per-event listeners for a packet to reach around the budget.
   socket.use((packet) => {
     const [event, ...args] = packet as Packet;
     const ack = typeof args.at(-1) === 'function' ? (args.at(-1) as AckFn) : undefined;
-    if (cutOff) return;
+    if (ended) return;
     const spent = budget?.();
     if (spent && !spent.ok) {
       metrics?.packetsRefused.inc({ reason: 'budget' });
       if (spent.disconnect) {
-        cutOff = true;
+        ended = true;
         metrics?.socketsCutOff.inc({ reason: 'packet budget' });
         logger.warn({ socket: socket.id, user: socket.data.user.id, ip }, 'disconnected: far over its packet budget');
-        socket.disconnect(true);
+        cutOff(socket);
         return;
       }
       ack?.({ ok: false, error: rateLimited('You are sending too much too fast', spent.retryAfterMs).toBody() });

@@ -11,10 +11,11 @@ export const PACKET_BUDGET: Rate = { burst: 400, perSecond: 400 };
 
 /**
  * Packets refused for the budget that a socket may send on top of it before it is disconnected: a
- * client below twice its budget is only refused; one far beyond it is cut off after some 2,000
- * refusals (about 5 s at three times the budget, a fraction of a second at a flood's rate).
+ * client below twice its budget is only refused; one beyond it is cut off once it used up 400 refusals
+ * (after 1 s at three times the budget, 5 s at 2.2 times; at a flood's rate, within milliseconds: every
+ * packet it sent costs the server a parse, so a flood is not let on for seconds).
  */
-export const PACKET_REFUSALS: Rate = { burst: 2000, perSecond: 400 };
+export const PACKET_REFUSALS: Rate = { burst: 400, perSecond: 400 };
 
 export type PacketVerdict = { ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean };
 
