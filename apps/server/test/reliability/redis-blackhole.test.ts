@@ -415,7 +415,7 @@ describe('Redis blackholed under traffic (three nodes)', () => {
       Array.from({ length: NODES }, (_, node) => signIn(node, space, `Early${node + 1}`)),
     );
     await sleep(Math.max(0, cutAt + CUT_MS / 2 - now()));
-    const inCut = await arrivals('');
+    const inCut = await arrivals('Cut');
     const earlySignIns = [...early, ...inCut.signIns];
     const newcomers = inCut.newcomers;
     await sleep(Math.max(0, cutAt + CUT_MS - now()));
