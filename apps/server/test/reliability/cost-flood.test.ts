@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   type Ack,
   type CommandName,
@@ -16,6 +13,7 @@ import { INGEST_READING_RATES } from '../../src/features/sensor/sensor.service.j
 import { createSensorStore } from '../../src/features/sensor/sensor.store.js';
 import { tempDir, uniqueSpace } from '../helpers.js';
 import { type NodeProcess, startNodeProcess } from '../node-process.js';
+import { runFlooderProcess } from './flooder-process.js';
 import { percentile, scenario, soak } from './report.js';
 
 // One server process (SQLite, every limit at its default). Twenty users chat and sync their clocks; their
@@ -138,32 +136,8 @@ async function workload(users: Socket[], ms: number) {
   return { byCommand, failures };
 }
 
-function runFlooder(options: Record<string, unknown>): Promise<{ outcomes: Record<string, Record<string, number>> }> {
-  // At the lowest priority: a real attacker's CPU is not on the server's machine.
-  const child = spawn(
-    'nice',
-    [
-      '-n',
-      '19',
-      process.execPath,
-      '--conditions=development',
-      '--import',
-      'tsx',
-      path.join(import.meta.dirname, 'cost-flooder.ts'),
-      JSON.stringify(options),
-    ],
-    { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let last = '';
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      last = line;
-    });
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(last)) : reject(new Error(`flooder exited ${code}`)),
-    );
-  });
-}
+const runFlooder = (options: Record<string, unknown>) =>
+  runFlooderProcess<{ outcomes: Record<string, Record<string, number>> }>('cost-flooder.ts', options);
 
 const p99 = (samples: number[]) => percentile(samples, 99);
 const summary = (samples: number[]) =>

@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   type Ack,
   type CommandClass,
@@ -18,6 +15,7 @@ import { HTTP_RATES } from '../../src/http/rate-limit.js';
 import { COMMAND_RATES, PER_IP_FACTOR } from '../../src/io/command-limits.js';
 import { tempDir, uniqueSpace } from '../helpers.js';
 import { type NodeProcess, startNodeProcess } from '../node-process.js';
+import { runFlooderProcess } from './flooder-process.js';
 import { percentile, scenario, soak } from './report.js';
 
 // One server process; ten well-behaved users (each from an address of their own) measure their ack
@@ -154,36 +152,8 @@ async function workload(users: Socket[], ms: number) {
   return { calls, latencies, byCommand, failures };
 }
 
-function runFlooder(options: Record<string, unknown>): Promise<{ outcomes: Record<string, Record<string, number>> }> {
-  // At the lowest priority: a real attacker's CPU is not on the server's machine, so the flooder only
-  // gets what the server and the measured clients leave (it still sends far above every limit).
-  const child = spawn(
-    'nice',
-    [
-      '-n',
-      '19',
-      process.execPath,
-      '--conditions=development',
-      '--import',
-      'tsx',
-      path.join(import.meta.dirname, 'flooder.ts'),
-      JSON.stringify(options),
-    ],
-    {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let last = '';
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      last = line;
-    });
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(last)) : reject(new Error(`flooder exited ${code}`)),
-    );
-  });
-}
+const runFlooder = (options: Record<string, unknown>) =>
+  runFlooderProcess<{ outcomes: Record<string, Record<string, number>> }>('flooder.ts', options);
 
 const summary = (latencies: number[]) =>
   `p50 ${percentile(latencies, 50).toFixed(1)} ms · p99 ${percentile(latencies, 99).toFixed(1)} ms · max ${Math.max(...latencies).toFixed(0)} ms (${latencies.length} acks)`;

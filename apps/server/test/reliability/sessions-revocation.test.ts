@@ -297,7 +297,14 @@ describe('revocation while Redis is away (2 nodes, PostgreSQL)', () => {
     at['Cy (removed)'] = performance.now();
     const removal = await send(olgaTab.socket, 'space:remove-member', { userId: cy.user.id, block: false });
     expect(removal, JSON.stringify(removal)).toMatchObject({ ok: true });
-    // 3. Ana signs every other device out, over HTTP on n1, with the newest token of device A.
+    // 3. Once device D's tabs are closed (n1 learns of its sign-out from storage alone), Ana signs every
+    // other device out, over HTTP on n1, with the newest token of device A. Sooner, n1 could close D's
+    // tab for this revocation first, which ends sessions without a word, and D's "signed out" would not
+    // be what that tab is told.
+    await Promise.race([
+      Promise.all(targets['Ana device D (signed out alone)'].map((t) => t.closed)),
+      new Promise((resolve) => setTimeout(resolve, 2 * CLOSE_BOUND_MS)),
+    ]);
     at['Ana device A (the one signing the others out)'] = performance.now();
     at['Ana device B'] = at['Ana device A (the one signing the others out)'];
     const revoked = await post(n1, '/api/sessions/revoke', {}, anaA[0]?.welcome.token);
