@@ -1,51 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { CHAT_LIMITS, type SessionGrant } from '@huddle/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spaceRoom } from '../../../server/src/io/rooms';
-import type { RunningHuddle } from '../../../server/src/server';
-import {
-  connect,
-  join,
-  send,
-  startTestServer,
-  type TestClient,
-  tempDir,
-  uniqueSpace,
-} from '../../../server/test/helpers';
+import { connect, join, send, type TestClient, uniqueSpace } from '../../../server/test/helpers';
 import { buildLogRows, localDay } from '../features/chat/lib/log-rows';
-import { type AppPage, openAppPage } from './test-page';
+import { withAppOnServer } from './test-server';
 
 // The real Huddle server, in this process, and the app's real socket bridge connecting to it.
-const data = tempDir('huddle-web-chat-gaps-');
-let server: RunningHuddle;
-let page: AppPage;
-const otherTabs: TestClient[] = [];
-
-beforeAll(async () => {
-  // Bo sends hundreds of messages in a row.
-  server = await startTestServer({ dataDir: data.dir, chatSendRate: { burst: 1000, perSecond: 1000 } });
-  page = await openAppPage(server.url);
-}, 30_000);
-
-afterEach(() => {
-  page.bridge.closeSpaceConnection();
-  for (const tab of otherTabs.splice(0)) tab.disconnect();
-});
-
-afterAll(async () => {
-  await server?.stop();
-  data.remove();
-});
+// Bo sends hundreds of messages in a row.
+const huddle = withAppOnServer({ chatSendRate: { burst: 1000, perSecond: 1000 } });
+const otherTabs = huddle.tabs;
 
 const GENERAL = 'c:general';
-/** More than one history page, so catching up has to page. */
+/** More than one history page, so catching up has to huddle.page. */
 const MISSED = CHAT_LIMITS.maxPageSize + 50;
 
 /** Ana in this page, Bo in a tab of his own, in a new space. */
 async function anaAndBo(): Promise<{ ana: SessionGrant; bo: TestClient }> {
   const space = uniqueSpace('gaps');
-  const ana = await join(server.url, space, 'Ana');
-  const bo = (await connect(server.url, (await join(server.url, space, 'Bo')).token)).socket;
+  const ana = await join(huddle.server.url, space, 'Ana');
+  const bo = (await connect(huddle.server.url, (await join(huddle.server.url, space, 'Bo')).token)).socket;
   otherTabs.push(bo);
   return { ana, bo };
 }
@@ -64,20 +38,20 @@ async function boSends(bo: TestClient, fromSeq: number, count: number): Promise<
 
 /** Opens the space in this page and waits until general shows the messages stored so far. */
 async function openSpace(ana: SessionGrant, storedSoFar: number): Promise<void> {
-  page.useSessionStore.getState().saveGrant(ana);
-  page.bridge.openSpaceConnection(ana.space, ana.token);
+  huddle.page.useSessionStore.getState().saveGrant(ana);
+  huddle.page.bridge.openSpaceConnection(ana.space, ana.token);
   await expect.poll(() => general()?.loaded, { timeout: 10_000 }).toBe(true);
   expect(seqs()).toEqual(upTo(storedSoFar));
 }
 
 /** This page's tab, as the server holds it: taken out of the space room it misses every broadcast. */
 function serverSideOfPage() {
-  const socket = server.app.io.sockets.sockets.get(page.socket.id ?? '');
+  const socket = huddle.server.app.io.sockets.sockets.get(huddle.page.socket.id ?? '');
   if (socket === undefined) throw new Error('the page is not connected');
   return socket;
 }
 
-const general = () => page.useChatStore.getState().conversations?.[GENERAL];
+const general = () => huddle.page.useChatStore.getState().conversations?.[GENERAL];
 const seqs = () => general()?.messages.map((m) => m.seq);
 const upTo = (last: number) => Array.from({ length: last }, (_, i) => i + 1);
 /** The texts the message log shows, top to bottom, built as MessageLog builds its rows. */
@@ -101,11 +75,11 @@ describe('socket bridge: chat gap filling against the real server', { timeout: 6
     await boSends(bo, 4, MISSED);
     expect(seqs()).toEqual(upTo(3));
     tab.conn.close();
-    await expect.poll(() => page.useConnectionStore.getState().phase, { timeout: 10_000 }).toBe('reconnecting');
+    await expect.poll(() => huddle.page.useConnectionStore.getState().phase, { timeout: 10_000 }).toBe('reconnecting');
 
     // Nothing arrives live now: only the catch-up on the conversation list after the reconnect fills this.
     await expect.poll(seqs, { timeout: 20_000 }).toEqual(upTo(3 + MISSED));
-    expect(page.useConnectionStore.getState().phase).toBe('connected');
+    expect(huddle.page.useConnectionStore.getState().phase).toBe('connected');
 
     await boSends(bo, 4 + MISSED, 5);
     const last = 3 + MISSED + 5;
@@ -125,7 +99,7 @@ describe('socket bridge: chat gap filling against the real server', { timeout: 6
     await tab.join(spaceRoom(ana.space));
     expect(seqs()).toEqual(upTo(3));
     // One live message past the gap, and nothing after it: its arrival alone must fill the gap, page by
-    // page. It also comes in the last page: held once.
+    // huddle.page. It also comes in the last page: held once.
     await boSends(bo, 4 + MISSED, 1);
     await expect.poll(seqs, { timeout: 20_000 }).toEqual(upTo(4 + MISSED));
 
@@ -133,6 +107,6 @@ describe('socket bridge: chat gap filling against the real server', { timeout: 6
     const last = 3 + MISSED + 5;
     await expect.poll(seqs, { timeout: 10_000 }).toEqual(upTo(last));
     expect(shownTexts()).toEqual(upTo(last).map((seq) => `m${seq}`));
-    expect(page.useConnectionStore.getState().phase).toBe('connected');
+    expect(huddle.page.useConnectionStore.getState().phase).toBe('connected');
   });
 });

@@ -1,49 +1,40 @@
 import type { HandshakeErrorData, SessionGrant } from '@huddle/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningHuddle } from '../../../server/src/server';
-import { connect, join, startTestServer, type TestClient, tempDir, uniqueSpace } from '../../../server/test/helpers';
-import { type AppPage, openAppPage } from './test-page';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connect, join, uniqueSpace } from '../../../server/test/helpers';
+import { withAppOnServer } from './test-server';
 
 // The real Huddle server, in this process, and the app's real socket bridge connecting to it.
-const data = tempDir('huddle-web-refusals-');
-let server: RunningHuddle;
-let page: AppPage;
+// One connection per client address: a second tab from this machine is refused RATE_LIMITED.
+const huddle = withAppOnServer({ maxConnectionsPerIp: 1 });
+const otherTabs = huddle.tabs;
 /** When the server received each Socket.IO connection (one per handshake attempt), in order. */
 const connections: number[] = [];
-const otherTabs: TestClient[] = [];
 
-beforeAll(async () => {
-  // One connection per client address: a second tab from this machine is refused RATE_LIMITED.
-  server = await startTestServer({ dataDir: data.dir, maxConnectionsPerIp: 1 });
-  server.app.io.engine.on('connection', () => connections.push(performance.now()));
-  page = await openAppPage(server.url);
-}, 30_000);
-
-afterEach(async () => {
-  page.bridge.closeSpaceConnection();
-  for (const tab of otherTabs.splice(0)) tab.disconnect();
-  // The server counts a connection until it has closed: the next test's tab must not be refused for it.
-  await expect.poll(() => server.app.io.engine.clientsCount, { timeout: 10_000 }).toBe(0);
-  connections.length = 0;
-  page.retryDelays.length = 0;
+beforeAll(() => {
+  huddle.server.app.io.engine.on('connection', () => connections.push(performance.now()));
 });
 
-afterAll(async () => {
-  await server?.stop();
-  data.remove();
+// Runs before the shared clean-up (Vitest runs after-hooks last-registered first), so it closes first.
+afterEach(async () => {
+  huddle.page.bridge.closeSpaceConnection();
+  for (const tab of otherTabs.splice(0)) tab.disconnect();
+  // The server counts a connection until it has closed: the next test's tab must not be refused for it.
+  await expect.poll(() => huddle.server.app.io.engine.clientsCount, { timeout: 10_000 }).toBe(0);
+  connections.length = 0;
+  huddle.page.retryDelays.length = 0;
 });
 
 /** The next handshake refusal the app's socket receives (after the bridge has handled it). */
 function nextRefusal(): Promise<HandshakeErrorData> {
   return new Promise((resolve) =>
-    page.socket.once('connect_error', (error) => resolve((error as Error & { data: HandshakeErrorData }).data)),
+    huddle.page.socket.once('connect_error', (error) => resolve((error as Error & { data: HandshakeErrorData }).data)),
   );
 }
 
 /** The space page opening with the session this browser holds, as SpaceView does. */
 function openSpace(held: SessionGrant, presented = held.token): void {
-  page.useSessionStore.getState().saveGrant(held);
-  page.bridge.openSpaceConnection(held.space, presented);
+  huddle.page.useSessionStore.getState().saveGrant(held);
+  huddle.page.bridge.openSpaceConnection(held.space, presented);
 }
 
 /**
@@ -54,7 +45,7 @@ async function signOutEverywhere(grant: SessionGrant): Promise<SessionGrant> {
   // A token stops working when it was issued before the sign-out, in whole milliseconds.
   const issuedBy = Date.now();
   await expect.poll(() => Date.now()).toBeGreaterThan(issuedBy);
-  const res = await fetch(`${server.url}/api/sessions/revoke`, {
+  const res = await fetch(`${huddle.server.url}/api/sessions/revoke`, {
     method: 'POST',
     headers: { authorization: `Bearer ${grant.token}` },
   });
@@ -62,13 +53,13 @@ async function signOutEverywhere(grant: SessionGrant): Promise<SessionGrant> {
   return (await res.json()) as SessionGrant;
 }
 
-const connection = () => page.useConnectionStore.getState();
-const heldGrant = (space: string) => page.useSessionStore.getState().grants[space];
+const connection = () => huddle.page.useConnectionStore.getState();
+const heldGrant = (space: string) => huddle.page.useSessionStore.getState().grants[space];
 
 describe('socket bridge: handshake refusals from the real server', { timeout: 30_000 }, () => {
   it('UNAUTHORIZED for the session it holds: forgets it, says why on the join form, and does not retry', async () => {
     const space = uniqueSpace('ended');
-    const ana = await join(server.url, space, 'Ana');
+    const ana = await join(huddle.server.url, space, 'Ana');
     await signOutEverywhere(ana);
 
     const refused = nextRefusal();
@@ -77,19 +68,19 @@ describe('socket bridge: handshake refusals from the real server', { timeout: 30
 
     // No grant held: the space route shows the join form, with this notice above it.
     expect(heldGrant(space)).toBeUndefined();
-    expect(page.useSessionStore.getState().notices[space]).toBe(
+    expect(huddle.page.useSessionStore.getState().notices[space]).toBe(
       'Your session for this space has ended. Join again to continue.',
     );
     expect(connection()).toMatchObject({ phase: 'idle', problem: null });
     // Nothing tries again: Socket.IO has given the socket up, and the bridge scheduled no retry.
-    expect(page.socket.active).toBe(false);
-    expect(page.retryDelays).toEqual([]);
+    expect(huddle.page.socket.active).toBe(false);
+    expect(huddle.page.retryDelays).toEqual([]);
     expect(connections).toHaveLength(1);
   });
 
   it('UNAUTHORIZED while another tab holds a newer session: connects again with that one', async () => {
     const space = uniqueSpace('renewed');
-    const stale = await join(server.url, space, 'Ana');
+    const stale = await join(huddle.server.url, space, 'Ana');
     const renewed = await signOutEverywhere(stale);
 
     const refused = nextRefusal();
@@ -99,15 +90,15 @@ describe('socket bridge: handshake refusals from the real server', { timeout: 30
 
     await expect.poll(() => connection().phase, { timeout: 10_000 }).toBe('connected');
     expect(heldGrant(space)?.user).toEqual(renewed.user);
-    expect(page.useSessionStore.getState().notices[space]).toBeUndefined();
+    expect(huddle.page.useSessionStore.getState().notices[space]).toBeUndefined();
     expect(connections).toHaveLength(2);
   });
 
   it('RATE_LIMITED: shows the server’s reason, keeps the session, and retries once 5 s have passed', async () => {
     const space = uniqueSpace('crowded');
-    const ana = await join(server.url, space, 'Ana');
+    const ana = await join(huddle.server.url, space, 'Ana');
     // Another tab on this machine holds the one connection the server allows it.
-    const other = await connect(server.url, ana.token);
+    const other = await connect(huddle.server.url, ana.token);
     otherTabs.push(other.socket);
 
     const refused = nextRefusal();
@@ -120,8 +111,8 @@ describe('socket bridge: handshake refusals from the real server', { timeout: 30
     expect(refusal.message).toBe('Too many connections from your network; close some tabs and retry');
     expect(heldGrant(space)?.token).toBe(ana.token);
     // The bridge's own retry (RATE_LIMITED_RETRY_MS), not Socket.IO's quick one.
-    expect(page.socket.active).toBe(false);
-    expect(page.retryDelays).toEqual([5000]);
+    expect(huddle.page.socket.active).toBe(false);
+    expect(huddle.page.retryDelays).toEqual([5000]);
 
     other.socket.disconnect();
     await expect.poll(() => connection().phase, { timeout: 20_000 }).toBe('connected');
