@@ -127,7 +127,7 @@ describe.each(storageBackends)('sensor store on $name', (backend) => {
     expect(recent.points).toHaveLength(237);
   });
 
-  it('deleting a sensor deletes its rollups, and only its own', async () => {
+  it('deleting a sensor deletes its readings and rollups, and only its own', async () => {
     const space = uniqueSpace('gone');
     await createSpaceStore(storage.db).create(space, 'open', T0);
     const store = createSensorStore(storage.db, () => T0);
@@ -143,6 +143,14 @@ describe.each(storageBackends)('sensor store on $name', (backend) => {
       .groupBy('sensor_id')
       .execute();
     expect(left.map((r) => [r.sensor_id, Number(r.n)])).toEqual([['b', 3]]);
+    // Its 5,000 readings went in chunks of 2,000; the other sensor's stayed.
+    const readingsLeft = await storage.db
+      .selectFrom('sensor_readings')
+      .select(['sensor_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('space', '=', space)
+      .groupBy('sensor_id')
+      .execute();
+    expect(readingsLeft.map((r) => [r.sensor_id, Number(r.n)])).toEqual([['b', 3]]);
   });
 });
 

@@ -3,11 +3,7 @@ import type { Db } from '../../db/database.js';
 import { isPostgres } from '../../db/dialect.js';
 import { keysetPages } from '../../db/keyset.js';
 import type { ExportRecord, FeatureData } from '../../feature.js';
-import { nextTurn } from '../../lib/next-turn.js';
-import { deleteRollupsInChunks } from './sensor.store.js';
-
-/** Readings per DELETE when a space goes: a few milliseconds each, the event loop free between them. */
-const DELETE_CHUNK = 2000;
+import { deleteHistoryInChunks } from './sensor.store.js';
 
 /**
  * The sensor board's tables in a space's data lifecycle: sensor_settings (the ingest token is never
@@ -88,18 +84,7 @@ export function sensorData(
       // Locked first (PostgreSQL): readings a device sends meanwhile wait for the deletion, then fail.
       if (postgres)
         await trx.selectFrom('sensors').select('sensor_id').where('space', '=', space).forUpdate().execute();
-      // In chunks: a space with a long history is millions of rows, one statement would hold the event
-      // loop (SQLite) for seconds. Other storage work of this node still waits for the transaction there.
-      for (;;) {
-        const chunk = trx.selectFrom('sensor_readings').select('id').where('space', '=', space).limit(DELETE_CHUNK);
-        const { numDeletedRows } = await trx
-          .deleteFrom('sensor_readings')
-          .where('id', 'in', chunk)
-          .executeTakeFirstOrThrow();
-        if (Number(numDeletedRows) < DELETE_CHUNK) break;
-        await nextTurn();
-      }
-      await deleteRollupsInChunks(trx, space);
+      await deleteHistoryInChunks(trx, space);
       await trx.deleteFrom('sensors').where('space', '=', space).execute();
       await trx.deleteFrom('sensor_settings').where('space', '=', space).execute();
     },

@@ -10,7 +10,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { isPostgres } from '../../db/dialect.js';
 import { keysetPages } from '../../db/keyset.js';
-import type { Database } from '../../db/schema.js';
+import type { Database, SensorRollupsTable } from '../../db/schema.js';
 import { nextTurn } from '../../lib/next-turn.js';
 
 export interface SensorSettings {
@@ -61,7 +61,7 @@ export interface SensorStore {
 
 export const newIngestToken = () => randomBytes(24).toString('base64url');
 
-/** Readings per DELETE when a sensor goes: the event loop runs between statements. */
+/** Rows per DELETE when a sensor or a space goes: a few milliseconds each, the event loop free between them. */
 const DELETE_CHUNK = 2000;
 
 /** Rows per INSERT: SQLite allows 32,766 bound values per statement, PostgreSQL 65,535. */
@@ -79,16 +79,8 @@ export const ROLLUP_MS = 60_000;
  */
 export const RAW_CHART_MAX = 5_000;
 
-interface Rollup {
-  bucket_start: number;
-  count: number;
-  humidity_sum: number;
-  humidity_min: number;
-  humidity_max: number;
-  temperature_sum: number;
-  temperature_min: number;
-  temperature_max: number;
-}
+/** A minute's aggregates, as a row of `sensor_rollups` holds them for a sensor. */
+type Rollup = Omit<SensorRollupsTable, 'space' | 'sensor_id' | 'resolution_ms'>;
 
 /** The readings' aggregates per minute, oldest minute first (the order rows are locked in, on PostgreSQL). */
 export function minuteRollups(readings: readonly SensorReading[]): Rollup[] {
@@ -365,22 +357,7 @@ export function createSensorStore(db: Db, now: () => number): SensorStore {
           .$if(postgres, (q) => q.forUpdate())
           .executeTakeFirst();
         if (!found) return false;
-        // In chunks, so a sensor with a long history does not hold the event loop in one statement (SQLite).
-        for (;;) {
-          const chunk = trx
-            .selectFrom('sensor_readings')
-            .select('id')
-            .where('space', '=', space)
-            .where('sensor_id', '=', sensorId)
-            .limit(DELETE_CHUNK);
-          const { numDeletedRows } = await trx
-            .deleteFrom('sensor_readings')
-            .where('id', 'in', chunk)
-            .executeTakeFirstOrThrow();
-          if (Number(numDeletedRows) < DELETE_CHUNK) break;
-          await nextTurn();
-        }
-        await deleteRollupsInChunks(trx, space, sensorId);
+        await deleteHistoryInChunks(trx, space, sensorId);
         await trx.deleteFrom('sensors').where('space', '=', space).where('sensor_id', '=', sensorId).execute();
         return true;
       });
@@ -389,10 +366,26 @@ export function createSensorStore(db: Db, now: () => number): SensorStore {
 }
 
 /**
- * Deletes a space's rollups (one sensor's, when given) in chunks with the event loop free between them:
- * a year of minutes of 20 sensors is ten million rows.
+ * Deletes a space's readings and rollups (one sensor's, when given) in chunks, the event loop free between
+ * them: a space with a long history is millions of readings, and a year of minutes of 20 sensors ten million
+ * rollups; one statement would hold the event loop (SQLite) for seconds. Other storage work of this node
+ * still waits for the transaction there.
  */
-export async function deleteRollupsInChunks(trx: Transaction<Database>, space: string, sensorId?: string) {
+export async function deleteHistoryInChunks(trx: Transaction<Database>, space: string, sensorId?: string) {
+  for (;;) {
+    const chunk = trx
+      .selectFrom('sensor_readings')
+      .select('id')
+      .where('space', '=', space)
+      .$if(sensorId !== undefined, (q) => q.where('sensor_id', '=', sensorId as string))
+      .limit(DELETE_CHUNK);
+    const { numDeletedRows } = await trx
+      .deleteFrom('sensor_readings')
+      .where('id', 'in', chunk)
+      .executeTakeFirstOrThrow();
+    if (Number(numDeletedRows) < DELETE_CHUNK) break;
+    await nextTurn();
+  }
   for (;;) {
     const chunk = trx
       .selectFrom('sensor_rollups')
