@@ -93,6 +93,33 @@ describe.each(backends)('session revocation on $name', (backend) => {
     return t;
   }
 
+  it('a session stands while its user is a member, its version current and its device signed in', async () => {
+    const s = await server();
+    const space = uniqueSpace('stands');
+    const [ana, bo, cy] = [
+      await join(s.url, space, 'Ana'),
+      await join(s.url, space, 'Bo'),
+      await join(s.url, space, 'Cy'),
+    ];
+    const users = store.otherNode;
+    const deviceOf = async (grant: SessionGrant) => (await users.devices(grant.user.id))[0]?.id ?? '';
+    const [anaDevice, boDevice, cyDevice] = [await deviceOf(ana), await deviceOf(bo), await deviceOf(cy)];
+    expect(await users.sessionStands(ana.user.id, anaDevice, 0)).toBe(true);
+    // Another member's device, or an unknown one.
+    expect(await users.sessionStands(ana.user.id, boDevice, 0)).toBe(false);
+    expect(await users.sessionStands(ana.user.id, 'no-such-device', 0)).toBe(false);
+    // A device signed out.
+    await users.revokeDevice(ana.user.id, anaDevice, Date.now());
+    expect(await users.sessionStands(ana.user.id, anaDevice, 0)).toBe(false);
+    // A member removed.
+    await users.remove(bo.user.id, Date.now(), false, 'removed');
+    expect(await users.sessionStands(bo.user.id, boDevice, 0)).toBe(false);
+    // Tokens from before "sign out other devices" (version 0), not those after it (version 1).
+    expect(await users.revokeOtherSessions(cy.user.id, cyDevice, Date.now())).toBe(1);
+    expect(await users.sessionStands(cy.user.id, cyDevice, 0)).toBe(false);
+    expect(await users.sessionStands(cy.user.id, cyDevice, 1)).toBe(true);
+  });
+
   it('closes sockets whose revocation was written elsewhere and never broadcast, within one check', async () => {
     const s = await server({ revocationCheckMs: 200 });
     const space = uniqueSpace('swept');

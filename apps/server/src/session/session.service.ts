@@ -272,11 +272,8 @@ export function createSessionService(deps: {
      * Whether a session is still valid, read again from storage: a connection checks it once it has joined
      * its rooms, so a revocation whose broadcast came before that still reaches it.
      */
-    async stillValid(session: Pick<Session, 'user' | 'deviceId' | 'token'>): Promise<boolean> {
-      const user = await users.findById(session.user.id);
-      if (!user || user.removedAt !== null || user.sessionVersion > session.token.version) return false;
-      const device = await users.findDevice(session.deviceId);
-      return device !== null && device.revokedAt === null;
+    stillValid(session: Pick<Session, 'user' | 'deviceId' | 'token'>): Promise<boolean> {
+      return users.sessionStands(session.user.id, session.deviceId, session.token.version);
     },
 
     /**

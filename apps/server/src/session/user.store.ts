@@ -69,6 +69,12 @@ export interface UserStore {
   revokeOtherSessions(userId: string, keep: string, at: number): Promise<number>;
   addDevice(device: Omit<DeviceRecord, 'revokedAt' | 'generation'>): Promise<void>;
   findDevice(id: string): Promise<DeviceRecord | null>;
+  /**
+   * Whether a session of `userId` on `deviceId` with token version `version` still stands: the user is a
+   * member, no revocation since raised their session version past it, and the device is theirs and signed in.
+   * One indexed read.
+   */
+  sessionStands(userId: string, deviceId: string, version: number): Promise<boolean>;
   /** Signed-in devices of a user, most recently seen first. */
   devices(userId: string): Promise<DeviceRecord[]>;
   /** Signs one device out; false when it is not that user's or already signed out. */
@@ -277,6 +283,19 @@ export function createUserStore(db: Db): UserStore {
     async findDevice(id) {
       const row = await db.selectFrom('devices').select(deviceColumns).where('id', '=', id).executeTakeFirst();
       return row ? toDevice(row) : null;
+    },
+    async sessionStands(userId, deviceId, version) {
+      const row = await db
+        .selectFrom('users')
+        .innerJoin('devices', 'devices.user_id', 'users.id')
+        .select('devices.id')
+        .where('users.id', '=', userId)
+        .where('users.removed_at', 'is', null)
+        .where('users.session_version', '<=', version)
+        .where('devices.id', '=', deviceId)
+        .where('devices.revoked_at', 'is', null)
+        .executeTakeFirst();
+      return row !== undefined;
     },
     async devices(userId) {
       const rows = await db
