@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   type Ack,
   applyPresence,
   CHAT_LIMITS,
+  type ChatMessage,
   type ChatPresence,
   type ClientToServerEvents,
   type CommandName,
@@ -23,7 +25,7 @@ import {
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Config } from '../src/config.js';
 import { type Db, DEFAULT_POSTGRES_TIMEOUTS, openDatabase } from '../src/db/database.js';
 import { type RunningHuddle, startHuddle } from '../src/server.js';
@@ -87,14 +89,27 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   }
 }
 
-export async function join(baseUrl: string, space: string, name: string): Promise<SessionGrant> {
+/** Joins (creating it open if it is new) as `name`; from address `ip` (x-forwarded-for) if given. */
+export async function join(baseUrl: string, space: string, name: string, ip?: string): Promise<SessionGrant> {
   const res = await fetch(`${baseUrl}/api/sessions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(ip === undefined ? {} : { 'x-forwarded-for': ip }) },
     body: JSON.stringify({ space, name, create: { visibility: 'open' } }),
   });
   if (res.status !== 201) throw new Error(`join failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as SessionGrant;
+}
+
+/** A TCP port free on 127.0.0.1 a moment ago, for a process that must be given its port (and keep it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 export function uniqueSpace(prefix = 'space'): string {
@@ -129,6 +144,27 @@ export function send<K extends CommandName>(
   return (
     socket.timeout(5000) as unknown as { emitWithAck(n: string, p: unknown): Promise<Ack<CommandResults[K]>> }
   ).emitWithAck(name, payload);
+}
+
+/**
+ * Pages `chat:history { after }` of a conversation forward from seq `after` until the server has nothing
+ * newer, as the web client's catch-up does (socket-bridge → resumeChat), handing each page's messages to
+ * `take`. Throws on a refused page.
+ */
+export async function pageHistory(
+  socket: TestClient,
+  conversationId: string,
+  after: number,
+  take: (messages: ChatMessage[]) => void,
+): Promise<void> {
+  for (let cursor = after; ; ) {
+    const page = await send(socket, 'chat:history', { conversationId, after: cursor, limit: CHAT_LIMITS.maxPageSize });
+    if (!page.ok) throw new Error(`chat:history failed: ${page.error.code}`);
+    take(page.data.messages);
+    const last = page.data.messages.at(-1);
+    if (!page.data.hasMore || last === undefined) return;
+    cursor = last.seq;
+  }
 }
 
 /** Sends anything at all, as a hostile client would. */
@@ -396,4 +432,15 @@ export async function metricValue(baseUrl: string, sample: string): Promise<numb
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
   return line ? Number(line.slice(sample.length + 1)) : 0;
+}
+
+/**
+ * Waits up to `timeoutMs` for `done` to hold, then returns either way: the caller measures what was
+ * reached and asserts it, so that a timeout shows in a report as the figure that fell short.
+ */
+export async function settle(done: () => boolean, timeoutMs: number): Promise<void> {
+  await expect
+    .poll(done, { timeout: timeoutMs, interval: 50 })
+    .toBe(true)
+    .catch(() => {});
 }

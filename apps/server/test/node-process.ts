@@ -57,6 +57,43 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
   return { url, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
 }
 
+const CLUSTER_SECRET = 'cluster-test-secret-cluster-test-secret';
+
+/** Node `id` of a cluster on one PostgreSQL database and one Redis key prefix. */
+const clusterNodeEnv = (databaseUrl: string, redisUrl: string, prefix: string, id: string) => ({
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: prefix,
+  NODE_ID: `${prefix}-${id}`,
+  SESSION_SECRET: CLUSTER_SECRET,
+});
+
+/**
+ * `count` server processes of one cluster on the PostgreSQL database at `databaseUrl` and the Redis key
+ * `prefix`, started one at a time: several starting at once on a busy machine can each miss the start-up
+ * deadline. Node i (from 0) is `${prefix}-n${i + 1}` and reaches Redis at `redisUrl(i)` (a proxy, say);
+ * `env` adds to every node's environment. If one fails to start, those already started are stopped.
+ */
+export async function startClusterNodes(options: {
+  count: number;
+  databaseUrl: string;
+  prefix: string;
+  redisUrl: (node: number) => string;
+  env?: Record<string, string>;
+}): Promise<NodeProcess[]> {
+  const nodes: NodeProcess[] = [];
+  try {
+    for (let i = 0; i < options.count; i += 1) {
+      const env = clusterNodeEnv(options.databaseUrl, options.redisUrl(i), options.prefix, `n${i + 1}`);
+      nodes.push(await startNodeProcess({ ...env, ...options.env }));
+    }
+  } catch (err) {
+    for (const n of nodes) await n.stop();
+    throw err;
+  }
+  return nodes;
+}
+
 /**
  * Two server processes sharing a fresh PostgreSQL database and a Redis key prefix of their own, for the
  * tests of one `describe`: started before them, stopped and cleaned up after. `nodes()` answers their
@@ -76,14 +113,7 @@ export function useTwoNodeCluster(options: { env?: (id: 'n1' | 'n2') => Record<s
     const url = pg.url;
     nodes = await Promise.all(
       (['n1', 'n2'] as const).map((id) =>
-        startNodeProcess({
-          DATABASE_URL: url,
-          REDIS_URL: redisUrl,
-          REDIS_PREFIX: prefix,
-          NODE_ID: `${prefix}-${id}`,
-          SESSION_SECRET: 'cluster-test-secret-cluster-test-secret',
-          ...options.env?.(id),
-        }),
+        startNodeProcess({ ...clusterNodeEnv(url, redisUrl, prefix, id), ...options.env?.(id) }),
       ),
     );
   }, 200_000);

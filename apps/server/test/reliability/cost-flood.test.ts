@@ -1,18 +1,11 @@
-import {
-  type Ack,
-  type CommandName,
-  PROTOCOL_VERSION,
-  type SensorIngestToken,
-  ServerEvent,
-  type SessionGrant,
-} from '@huddle/protocol';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { INGEST_READING_RATES } from '../../src/features/sensor/sensor.service.js';
 import { createSensorStore } from '../../src/features/sensor/sensor.store.js';
-import { tempDir, uniqueSpace } from '../helpers.js';
+import { join, tempDir, uniqueSpace } from '../helpers.js';
 import { type NodeProcess, startNodeProcess } from '../node-process.js';
+import { ackSummary, command, connectUsers, ingestTokenOf, timedCommands } from './flood-users.js';
 import { runFlooderProcess } from './flooder-process.js';
 import { percentile, scenario, soak } from './report.js';
 
@@ -25,6 +18,8 @@ const USERS = 20;
 const IDLE_MS = soak(20_000, 60_000);
 const FLOOD_MS = soak(30_000, 180_000);
 const BIG_HISTORY = 300_000;
+/** The users' commands, in the order of the report's rows. */
+const MEASURED = ['clock:sync', 'chat:send'] as const;
 /** Below a few milliseconds, a doubled p99 is timer and scheduling noise on a shared 2-core machine. */
 const FLOOR_MS = 5;
 
@@ -55,93 +50,32 @@ afterAll(async () => {
   data.remove();
 });
 
-async function joinAs(name: string, ip: string): Promise<SessionGrant> {
-  const res = await fetch(`${server.url}/api/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-    body: JSON.stringify({ space, name, create: { visibility: 'open' } }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as SessionGrant;
-}
-
-function connectAs(token: string, ip: string): Promise<Socket> {
-  const socket = io(server.url, {
-    auth: { token, protocolVersion: PROTOCOL_VERSION },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    extraHeaders: { 'x-forwarded-for': ip },
-  });
-  sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once(ServerEvent.Welcome, () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
-const command = (socket: Socket, name: CommandName, payload: unknown) =>
-  socket.timeout(10_000).emitWithAck(name, payload) as Promise<Ack<unknown>>;
-
 /** The users' steady chat and clock syncs for `ms`: every ack's latency by command, and every failure. */
-async function workload(users: Socket[], ms: number) {
-  const byCommand: Record<string, number[]> = { 'clock:sync': [], 'chat:send': [] };
-  const failures: Record<string, number> = {};
-  const pending = new Set<Promise<void>>();
-  const timers: ReturnType<typeof setTimeout>[] = [];
+function workload(users: Socket[], ms: number) {
+  const commands = timedCommands();
   let sent = 0;
-  const run = (socket: Socket, name: CommandName, payload: unknown) => {
-    const started = performance.now();
-    const p = command(socket, name, payload).then(
-      (ack) => {
-        byCommand[name]?.push(performance.now() - started);
-        if (!ack.ok) failures[ack.error.code] = (failures[ack.error.code] ?? 0) + 1;
-      },
-      () => {
-        failures['no answer'] = (failures['no answer'] ?? 0) + 1;
-      },
-    );
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  };
   users.forEach((socket, i) => {
     // Staggered over the second, and the two commands half a second apart.
-    timers.push(
-      setTimeout(
-        () => {
-          timers.push(setInterval(() => run(socket, 'clock:sync', {}), 1000));
-        },
-        (i * 1000) / users.length,
-      ),
-      setTimeout(
-        () => {
-          timers.push(
-            setInterval(() => {
-              sent += 1;
-              run(socket, 'chat:send', {
-                conversationId: 'c:general',
-                clientId: `u${i}-${sent}-${Date.now()}`,
-                text: `hi ${sent}`,
-              });
-            }, 1000),
-          );
-        },
-        500 + (i * 1000) / users.length,
-      ),
+    const stagger = (i * 1000) / users.length;
+    commands.repeat(socket, 'clock:sync', () => ({}), 1000, stagger);
+    commands.repeat(
+      socket,
+      'chat:send',
+      () => {
+        sent += 1;
+        return { conversationId: 'c:general', clientId: `u${i}-${sent}-${Date.now()}`, text: `hi ${sent}` };
+      },
+      1000,
+      500 + stagger,
     );
   });
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  for (const t of timers) clearInterval(t);
-  await Promise.allSettled([...pending]);
-  return { byCommand, failures };
+  return commands.runFor(ms);
 }
 
 const runFlooder = (options: Record<string, unknown>) =>
   runFlooderProcess<{ outcomes: Record<string, Record<string, number>> }>('cost-flooder.ts', options);
 
 const p99 = (samples: number[]) => percentile(samples, 99);
-const summary = (samples: number[]) =>
-  `p50 ${percentile(samples, 50).toFixed(1)} ms · p99 ${p99(samples).toFixed(1)} ms · max ${Math.max(...samples).toFixed(0)} ms (${samples.length} acks)`;
 const outcomesText = (byOutcome: Record<string, number> = {}) =>
   Object.entries(byOutcome)
     .map(([outcome, n]) => `${n.toLocaleString('en')} ${outcome}`)
@@ -149,19 +83,10 @@ const outcomesText = (byOutcome: Record<string, number> = {}) =>
 
 describe('one member at every limit at once', () => {
   it(`keeps the others' clock:sync and chat:send p99 within 2× their idle figure (+${FLOOR_MS} ms)`, async () => {
-    const users = await Promise.all(
-      Array.from({ length: USERS }, async (_, i) => {
-        const ip = `10.0.2.${i + 1}`;
-        return connectAs((await joinAs(`User ${i + 1}`, ip)).token, ip);
-      }),
-    );
+    const users = await connectUsers(server.url, space, USERS, '10.0.2', sockets);
     const floodIp = '10.9.9.9';
-    const flooder = await joinAs('Flooder', floodIp);
-    // The device token is for admins: the space's owner (whoever of the users joined first) hands it over.
-    const answers = await Promise.all(users.map((user) => command(user, 'sensor:token', {})));
-    const ingest = answers.find((answer) => answer.ok);
-    if (!ingest?.ok) throw new Error('no user of the space could read its ingest token');
-    const { token: ingestToken, ingestPath } = ingest.data as SensorIngestToken;
+    const flooder = await join(server.url, space, 'Flooder', floodIp);
+    const { token: ingestToken, ingestPath } = await ingestTokenOf(users);
 
     // The big history, seeded through storage (the server's own store, on its database file).
     const seededAt = performance.now();
@@ -201,8 +126,7 @@ describe('one member at every limit at once', () => {
     );
 
     const idle = await workload(users, IDLE_MS);
-    for (const [name, samples] of Object.entries(idle.byCommand))
-      report.measured(`Others' ${name}, idle`, summary(samples));
+    for (const name of MEASURED) report.measured(`Others' ${name}, idle`, ackSummary(idle.byCommand[name] ?? []));
 
     const flooding = runFlooder({
       url: server.url,
@@ -215,8 +139,8 @@ describe('one member at every limit at once', () => {
       durationMs: FLOOD_MS,
     });
     const [flooded, { outcomes }] = await Promise.all([workload(users, FLOOD_MS), flooding]);
-    for (const [name, samples] of Object.entries(flooded.byCommand)) {
-      report.measured(`Others' ${name}, during the flood`, summary(samples));
+    for (const name of MEASURED) {
+      report.measured(`Others' ${name}, during the flood`, ackSummary(flooded.byCommand[name] ?? []));
     }
     for (const [what, byOutcome] of Object.entries(outcomes))
       report.measured(`Flooder, ${what}`, outcomesText(byOutcome));
@@ -262,7 +186,7 @@ describe('one member at every limit at once', () => {
       'history, CSV (and a second beside it refused), reconnects, unknown events, 64 KB frames, a tab that never reads',
     );
 
-    for (const name of ['clock:sync', 'chat:send'] as const) {
+    for (const name of MEASURED) {
       const idleP99 = p99(idle.byCommand[name] ?? []);
       const floodP99 = p99(flooded.byCommand[name] ?? []);
       const bound = 2 * idleP99 + FLOOR_MS;

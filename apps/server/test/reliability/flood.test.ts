@@ -1,20 +1,11 @@
-import {
-  type Ack,
-  type CommandClass,
-  type CommandName,
-  commands,
-  isCommandName,
-  PROTOCOL_VERSION,
-  type SensorIngestToken,
-  ServerEvent,
-  type SessionGrant,
-} from '@huddle/protocol';
-import { io, type Socket } from 'socket.io-client';
+import { type CommandClass, type CommandName, commands, isCommandName } from '@huddle/protocol';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_RATES } from '../../src/http/rate-limit.js';
 import { COMMAND_RATES, PER_IP_FACTOR } from '../../src/io/command-limits.js';
-import { tempDir, uniqueSpace } from '../helpers.js';
+import { join, tempDir, uniqueSpace } from '../helpers.js';
 import { type NodeProcess, startNodeProcess } from '../node-process.js';
+import { ackSummary, command, connectFrom, connectUsers, ingestTokenOf, timedCommands } from './flood-users.js';
 import { runFlooderProcess } from './flooder-process.js';
 import { percentile, scenario, soak } from './report.js';
 
@@ -59,31 +50,8 @@ afterAll(async () => {
   data.remove();
 });
 
-async function joinAs(name: string, ip: string, inSpace = space): Promise<SessionGrant> {
-  const res = await fetch(`${server.url}/api/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-    body: JSON.stringify({ space: inSpace, name, create: { visibility: 'open' } }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as SessionGrant;
-}
-
-function connectAs(token: string, ip: string): Promise<Socket> {
-  const socket = io(server.url, {
-    auth: { token, protocolVersion: PROTOCOL_VERSION },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    extraHeaders: { 'x-forwarded-for': ip },
-  });
-  sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once(ServerEvent.Welcome, () => resolve(socket));
-    socket.once('connect_error', reject);
-    socket.once('disconnect', (reason) => reject(new Error(`disconnected before the welcome: ${reason}`)));
-  });
-}
+const joinAs = (name: string, ip: string) => join(server.url, space, name, ip);
+const connectAs = (token: string, ip: string) => connectFrom(server.url, token, ip, sockets);
 
 /** A connection attempt's outcome: 'connected', or the refusal's code. */
 function tryConnect(token: string, ip: string): Promise<string> {
@@ -93,70 +61,30 @@ function tryConnect(token: string, ip: string): Promise<string> {
   );
 }
 
-function command(socket: Socket, name: CommandName, payload: unknown): Promise<Ack<unknown>> {
-  return socket.timeout(10_000).emitWithAck(name, payload) as Promise<Ack<unknown>>;
-}
-
 /** The well-behaved users' steady workload for `ms`: every ack's latency, and every failure. */
-async function workload(users: Socket[], ms: number) {
-  const latencies: number[] = [];
-  const byCommand: Record<string, number[]> = {};
-  const failures: Record<string, number> = {};
-  const timers: ReturnType<typeof setInterval>[] = [];
-  const pending = new Set<Promise<void>>();
+function workload(users: Socket[], ms: number) {
+  const commands = timedCommands();
   let sent = 0;
-  let calls = 0;
-  const run = (socket: Socket, name: CommandName, payload: () => unknown) => {
-    calls += 1;
-    const started = performance.now();
-    const p = command(socket, name, payload()).then(
-      (ack) => {
-        const ms = performance.now() - started;
-        latencies.push(ms);
-        const samples = byCommand[name] ?? [];
-        samples.push(ms);
-        byCommand[name] = samples;
-        if (!ack.ok) failures[ack.error.code] = (failures[ack.error.code] ?? 0) + 1;
-      },
-      () => {
-        failures['no answer'] = (failures['no answer'] ?? 0) + 1;
-      },
-    );
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  };
   users.forEach((socket, i) => {
     // Staggered, so the users do not all send in the same millisecond.
-    const start = setTimeout(
-      () => {
-        timers.push(
-          setInterval(() => {
-            sent += 1;
-            run(socket, 'chat:send', () => ({
-              conversationId: 'c:general',
-              clientId: `u${i}-${sent}-${Math.random().toString(36).slice(2, 8)}`,
-              text: `steady ${sent}`,
-            }));
-          }, 1000),
-          setInterval(() => run(socket, 'clicker:click', () => ({ count: 2 })), 250),
-          setInterval(() => run(socket, 'chat:history', () => ({ conversationId: 'c:general', limit: 20 })), 2000),
-        );
-      },
-      (i * 1000) / users.length,
-    );
-    timers.push(start as unknown as ReturnType<typeof setInterval>);
+    const stagger = (i * 1000) / users.length;
+    const chat = () => {
+      sent += 1;
+      return {
+        conversationId: 'c:general',
+        clientId: `u${i}-${sent}-${Math.random().toString(36).slice(2, 8)}`,
+        text: `steady ${sent}`,
+      };
+    };
+    commands.repeat(socket, 'chat:send', chat, 1000, stagger);
+    commands.repeat(socket, 'clicker:click', () => ({ count: 2 }), 250, stagger);
+    commands.repeat(socket, 'chat:history', () => ({ conversationId: 'c:general', limit: 20 }), 2000, stagger);
   });
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  for (const t of timers) clearInterval(t);
-  await Promise.allSettled([...pending]);
-  return { calls, latencies, byCommand, failures };
+  return commands.runFor(ms);
 }
 
 const runFlooder = (options: Record<string, unknown>) =>
   runFlooderProcess<{ outcomes: Record<string, Record<string, number>> }>('flooder.ts', options);
-
-const summary = (latencies: number[]) =>
-  `p50 ${percentile(latencies, 50).toFixed(1)} ms · p99 ${percentile(latencies, 99).toFixed(1)} ms · max ${Math.max(...latencies).toFixed(0)} ms (${latencies.length} acks)`;
 
 const count = (byCode: Record<string, number>) => Object.values(byCode).reduce((a, b) => a + b, 0);
 /** "0 of 1528", or "2 of 1528 (2 no answer)". */
@@ -170,35 +98,27 @@ const failedOf = (failures: Record<string, number>, calls: number) =>
 
 describe('a client flooding 10× its limits', () => {
   it('gets rate-limit errors while the others keep their latency (p99 within 2× of the baseline)', async () => {
-    const users = await Promise.all(
-      Array.from({ length: USERS }, async (_, i) => {
-        const ip = `10.0.1.${i + 1}`;
-        return connectAs((await joinAs(`User ${i + 1}`, ip)).token, ip);
-      }),
-    );
+    const users = await connectUsers(server.url, space, USERS, '10.0.1', sockets);
     const floodIp = '10.9.9.9';
     const flooder = await joinAs('Flooder', floodIp);
-    // The device token is for admins: the space's owner (whoever of the users joined first) reads it.
-    const answers = await Promise.all(users.map((user) => command(user, 'sensor:token', {})));
-    const ingest = answers.find((answer) => answer.ok);
-    if (!ingest?.ok) throw new Error('no user of the space could read its ingest token');
+    const ingest = await ingestTokenOf(users);
 
     const baseline = await workload(users, BASELINE_MS);
-    report.measured('Others, baseline', summary(baseline.latencies));
+    report.measured('Others, baseline', ackSummary(baseline.latencies));
     const flooding = runFlooder({
       url: server.url,
       token: flooder.token,
-      ingestPath: (ingest.data as SensorIngestToken).ingestPath.replace('{sensorId}', 'desk-1'),
-      ingestToken: (ingest.data as SensorIngestToken).token,
+      ingestPath: ingest.ingestPath.replace('{sensorId}', 'desk-1'),
+      ingestToken: ingest.token,
       space,
       ip: floodIp,
       durationMs: FLOOD_MS,
       factor: FACTOR,
     });
     const [flooded, { outcomes }] = await Promise.all([workload(users, FLOOD_MS), flooding]);
-    report.measured('Others, during the flood', summary(flooded.latencies));
+    report.measured('Others, during the flood', ackSummary(flooded.latencies));
     const after = await workload(users, BASELINE_MS);
-    report.measured('Others, baseline after the flood', summary(after.latencies));
+    report.measured('Others, baseline after the flood', ackSummary(after.latencies));
     for (const [name, samples] of Object.entries(flooded.byCommand)) {
       report.measured(
         `Others' ${name}, baseline → flood p99`,

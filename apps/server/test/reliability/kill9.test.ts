@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import {
   type Ack,
@@ -15,7 +14,7 @@ import {
 } from '@huddle/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectRecorded, tempDir, uniqueSpace } from '../helpers.js';
+import { connectRecorded, freePort, join, tempDir, uniqueSpace } from '../helpers.js';
 import { type NodeProcess, startNodeProcess } from '../node-process.js';
 import { ms, percentile, scenario, soak } from './report.js';
 
@@ -56,17 +55,6 @@ afterAll(async () => {
   data.remove();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 type CommandKind = 'chat' | 'click' | 'press';
 
 /** How one command ended: answered ok, refused with a code, or never answered (the socket dropped, or 30 s passed). */
@@ -96,16 +84,6 @@ interface Client {
   back?: { at: number; pomodoro?: PomodoroSnapshot; player?: ClickerPlayer };
   /** Why the last reconnect attempt failed, or that the server ended the connection: shown if it never came back. */
   trouble?: string;
-}
-
-async function signIn(url: string, space: string, name: string, ip: string): Promise<SessionGrant> {
-  const res = await fetch(`${url}/api/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-    body: JSON.stringify({ space, name, create: { visibility: 'open' } }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as SessionGrant;
 }
 
 async function command<T>(c: Client, kind: CommandKind, name: CommandName, payload: unknown): Promise<Ack<T>> {
@@ -213,7 +191,7 @@ describe('kill -9 under traffic', () => {
       const space = spaces[i % SPACES] as string;
       const ip = `10.2.${Math.floor(i / 250)}.${(i % 250) + 1}`;
       const name = `User ${i}`;
-      const grant = await signIn(url, space, name, ip);
+      const grant = await join(url, space, name, ip);
       const socket = io(url, {
         auth: { token: grant.token, protocolVersion: PROTOCOL_VERSION },
         transports: ['websocket'],
@@ -246,9 +224,7 @@ describe('kill -9 under traffic', () => {
       clients.push(c);
     }
     // One observer per space, signed in now, connects to each restarted server for what it serves.
-    const observers = await Promise.all(
-      spaces.map((space, i) => signIn(url, space, `Observer ${i}`, `10.3.0.${i + 1}`)),
-    );
+    const observers = await Promise.all(spaces.map((space, i) => join(url, space, `Observer ${i}`, `10.3.0.${i + 1}`)));
     const connected = await waitForCount(() => clients.filter((c) => c.socket.connected).length, CLIENTS, 30_000);
     expect(connected).toBe(CLIENTS);
     // The first press of each space starts its work period: the pomodoro that must survive, version and all.

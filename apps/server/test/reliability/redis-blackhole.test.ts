@@ -4,7 +4,6 @@ import net from 'node:net';
 import {
   type Ack,
   applyPresence,
-  CHAT_LIMITS,
   type ChatMessage,
   type CommandName,
   DEFAULT_CHANNEL,
@@ -19,12 +18,14 @@ import {
   connectRecorded,
   createPgDatabase,
   join,
+  pageHistory,
   removeRedisKeys,
   send,
+  settle,
   type TestClient,
   uniqueSpace,
 } from '../helpers.js';
-import { type NodeProcess, startNodeProcess } from '../node-process.js';
+import { type NodeProcess, startClusterNodes } from '../node-process.js';
 import { ms, percentile, scenario, soak } from './report.js';
 
 /**
@@ -58,7 +59,6 @@ const CONVERGE_BOUND_MS = 5_000;
 const SETTLE_MS = 20_000;
 /** A sign-in during the cut answers within this long. */
 const SIGN_IN_BOUND_MS = 2_000;
-const SECRET = 'redis-blackhole-secret-redis-blackhole-secret';
 
 const report = scenario(import.meta.filename, {
   order: 72,
@@ -192,14 +192,6 @@ function contiguous(held: Map<number, unknown>, from: number): number {
   return n;
 }
 
-/** Waits up to `timeoutMs` for `done`; the caller measures what was reached and asserts it. */
-async function settle(done: () => boolean, timeoutMs: number): Promise<void> {
-  await expect
-    .poll(done, { timeout: timeoutMs, interval: 50 })
-    .toBe(true)
-    .catch(() => {});
-}
-
 describe('Redis blackholed under traffic (three nodes)', () => {
   const prefix = `huddle-bh-${process.pid}-${randomBytes(3).toString('hex')}`;
   const redisUrl = process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -211,23 +203,15 @@ describe('Redis blackholed under traffic (three nodes)', () => {
   beforeAll(async () => {
     proxy = await startBlackholeProxy(Number(new URL(redisUrl).port || 6379));
     pgDb = await createPgDatabase();
-    // One at a time: three starting at once on a busy machine can each miss the start-up deadline.
-    for (let i = 0; i < NODES; i += 1) {
-      nodes.push(
-        await startNodeProcess({
-          DATABASE_URL: pgDb.url,
-          REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
-          REDIS_PREFIX: prefix,
-          REDIS_TIMEOUT_MS: '500',
-          NODE_ID: `${prefix}-n${i + 1}`,
-          SESSION_SECRET: SECRET,
-          // Above the real per-user limits, which are not what is measured (the in-memory ones too).
-          CHAT_SEND_BURST: '100',
-          CHAT_SEND_PER_SECOND: '50',
-          RATE_LIMIT_SCALE: '10',
-        }),
-      );
-    }
+    const started = await startClusterNodes({
+      count: NODES,
+      databaseUrl: pgDb.url,
+      prefix,
+      redisUrl: () => `redis://127.0.0.1:${proxy?.port}`,
+      // Above the real per-user limits, which are not what is measured (the in-memory ones too).
+      env: { REDIS_TIMEOUT_MS: '500', CHAT_SEND_BURST: '100', CHAT_SEND_PER_SECOND: '50', RATE_LIMIT_SCALE: '10' },
+    });
+    nodes.push(...started);
   }, 120_000);
 
   afterAll(async () => {
@@ -254,20 +238,10 @@ describe('Redis blackholed under traffic (three nodes)', () => {
   }
 
   function catchUp(client: Client): Promise<void> {
-    const run = async () => {
-      for (let cursor = contiguous(client.held, client.baseline); ; ) {
-        const page = await send(client.socket, 'chat:history', {
-          conversationId: GENERAL,
-          after: cursor,
-          limit: CHAT_LIMITS.maxPageSize,
-        });
-        if (!page.ok) throw new Error(`chat:history failed: ${page.error.code}`);
-        for (const m of page.data.messages) if (!client.held.has(m.seq)) client.held.set(m.seq, now());
-        const last = page.data.messages.at(-1);
-        if (!page.data.hasMore || last === undefined) return;
-        cursor = last.seq;
-      }
-    };
+    const run = () =>
+      pageHistory(client.socket, GENERAL, contiguous(client.held, client.baseline), (messages) => {
+        for (const m of messages) if (!client.held.has(m.seq)) client.held.set(m.seq, now());
+      });
     const next = (client.catchingUp ?? Promise.resolve()).catch(() => {}).then(run);
     client.catchingUp = next;
     return next;

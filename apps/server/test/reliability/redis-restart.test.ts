@@ -1,12 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import net, { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import {
   type Ack,
   applyPresence,
-  CHAT_LIMITS,
   type ChatMessage,
   type ClickerBoard,
   DEFAULT_CHANNEL,
@@ -23,13 +20,17 @@ import {
   connectRecorded,
   createPgDatabase,
   type EventLog,
+  freePort,
   join,
+  pageHistory,
   send,
+  settle,
   type TestClient,
   tempDir,
   uniqueSpace,
 } from '../helpers.js';
-import { type NodeProcess, startNodeProcess } from '../node-process.js';
+import { type NodeProcess, startClusterNodes } from '../node-process.js';
+import { type RedisProxy, startRedisProxy } from './redis-proxy.js';
 import { ms, scenario, soak } from './report.js';
 
 /**
@@ -62,7 +63,6 @@ const RESUME_BOUND_MS = 10_000;
  * (a node's resync runs within a second of its connection or the mark; generous for a busy 2-core machine).
  */
 const SETTLE_MS = 15_000;
-const SECRET = 'redis-restart-secret-redis-restart-secret';
 /** The node that reaches Redis through this test's proxy, so that it alone can be cut off. */
 const PROXIED_NODE = NODES - 1;
 
@@ -143,17 +143,6 @@ interface Client {
   disconnects: string[];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** A throwaway redis-server without persistence: a restart starts it empty. */
 async function startRedis(port: number, dir: string): Promise<ChildProcess> {
   const child = spawn(
@@ -181,50 +170,6 @@ function killRedis(child: ChildProcess): Promise<void> {
   });
 }
 
-/**
- * A TCP proxy in front of Redis for one node. `cut` resets its connections and resets every new one
- * until `restore`, as a network cut between that node and Redis would; Redis and the other nodes carry on.
- */
-async function startRedisProxy(target: () => number) {
-  let cut = false;
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    client.on('error', () => client.destroy());
-    if (cut) return void client.destroy();
-    const upstream = net.connect({ host: '127.0.0.1', port: target() });
-    upstream.on('error', () => upstream.destroy());
-    for (const end of [client, upstream]) {
-      open.add(end);
-      end.on('close', () => {
-        open.delete(end);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const destroyAll = () => {
-    for (const s of open) s.destroy();
-  };
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut() {
-      cut = true;
-      destroyAll();
-    },
-    restore() {
-      cut = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        destroyAll();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 function hold(client: Client, message: ChatMessage): void {
   client.held.set(message.seq, message);
   if (!client.heldAt.has(message.seq)) client.heldAt.set(message.seq, Date.now());
@@ -235,17 +180,6 @@ function contiguous(held: Map<number, unknown>): number {
   let n = 0;
   while (held.has(n + 1)) n += 1;
   return n;
-}
-
-/**
- * Waits up to `timeoutMs` for `done` to hold, then returns: the caller measures what was reached and
- * asserts it, so a timeout shows in the report as the figure that fell short.
- */
-async function settle(done: () => boolean, timeoutMs: number): Promise<void> {
-  await expect
-    .poll(done, { timeout: timeoutMs, interval: 50 })
-    .toBe(true)
-    .catch(() => {});
 }
 
 /** Per snapshot kind, the fewest any of `clients` received since `since`. */
@@ -279,32 +213,24 @@ describe('Redis restarted under traffic (three nodes)', () => {
   const prefix = `huddle-rr-${process.pid}-${randomBytes(3).toString('hex')}`;
   let redisPort = 0;
   let redis: ChildProcess | undefined;
-  let proxy: Awaited<ReturnType<typeof startRedisProxy>> | undefined;
+  let proxy: RedisProxy | undefined;
   const nodes: NodeProcess[] = [];
   const sockets: TestClient[] = [];
 
   beforeAll(async () => {
     redisPort = await freePort();
     redis = await startRedis(redisPort, redisDir.dir);
-    proxy = await startRedisProxy(() => redisPort);
+    proxy = await startRedisProxy(`redis://127.0.0.1:${redisPort}`);
     pgDb = await createPgDatabase();
-    // One at a time: three starting at once on a busy machine can each miss the start-up deadline.
-    for (let i = 0; i < NODES; i += 1) {
-      nodes.push(
-        await startNodeProcess({
-          DATABASE_URL: pgDb.url,
-          REDIS_URL: `redis://127.0.0.1:${i === PROXIED_NODE ? proxy?.port : redisPort}`,
-          REDIS_PREFIX: prefix,
-          NODE_ID: `${prefix}-n${i + 1}`,
-          SESSION_SECRET: SECRET,
-          // Every user sends 5 a second: above the real per-user limits, which are not what is measured.
-          CHAT_SEND_BURST: '100',
-          CHAT_SEND_PER_SECOND: '50',
-          RATE_LIMIT_SCALE: '10',
-          LOG_LEVEL: 'info',
-        }),
-      );
-    }
+    const started = await startClusterNodes({
+      count: NODES,
+      databaseUrl: pgDb.url,
+      prefix,
+      redisUrl: (i) => `redis://127.0.0.1:${i === PROXIED_NODE ? proxy?.port : redisPort}`,
+      // Every user sends 5 a second: above the real per-user limits, which are not what is measured.
+      env: { CHAT_SEND_BURST: '100', CHAT_SEND_PER_SECOND: '50', RATE_LIMIT_SCALE: '10' },
+    });
+    nodes.push(...started);
   });
 
   afterAll(async () => {
@@ -393,21 +319,11 @@ describe('Redis restarted under traffic (three nodes)', () => {
   }
 
   function catchUp(client: Client): Promise<void> {
-    const run = async () => {
-      for (let cursor = contiguous(client.held); ; ) {
-        const page = await send(client.socket, 'chat:history', {
-          conversationId: GENERAL,
-          after: cursor,
-          limit: CHAT_LIMITS.maxPageSize,
-        });
-        if (!page.ok) throw new Error(`chat:history failed: ${page.error.code}`);
+    const run = () =>
+      pageHistory(client.socket, GENERAL, contiguous(client.held), (messages) => {
         client.historyPages += 1;
-        for (const m of page.data.messages) hold(client, m);
-        const last = page.data.messages.at(-1);
-        if (!page.data.hasMore || last === undefined) return;
-        cursor = last.seq;
-      }
-    };
+        for (const m of messages) hold(client, m);
+      });
     // One catch-up at a time per client; a list arriving meanwhile runs another after it.
     const next = (client.catchingUp ?? Promise.resolve()).catch(() => {}).then(run);
     client.catchingUp = next;

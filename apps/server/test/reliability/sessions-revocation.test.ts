@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import net from 'node:net';
 import { PROTOCOL_VERSION, ServerEvent, type SessionEnded, type SessionGrant } from '@huddle/protocol';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import {
   uniqueSpace,
 } from '../helpers.js';
 import { useTwoNodeCluster } from '../node-process.js';
+import { type RedisProxy, startRedisProxy } from './redis-proxy.js';
 import { ms, percentile, scenario } from './report.js';
 
 const report = scenario(import.meta.filename, {
@@ -177,60 +176,9 @@ describe('the revocation race', () => {
   });
 });
 
-/**
- * A TCP proxy in front of Redis for one node. `cut` resets its connections and refuses new ones until
- * `restore`: that node has no Redis, the Redis itself (shared) carries on.
- */
-async function startRedisProxy(target: URL) {
-  let cut = false;
-  let refused = 0;
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    client.on('error', () => client.destroy());
-    if (cut) {
-      refused += 1;
-      return void client.destroy();
-    }
-    const upstream = net.connect({ host: target.hostname, port: Number(target.port || 6379) });
-    upstream.on('error', () => upstream.destroy());
-    for (const end of [client, upstream]) {
-      open.add(end);
-      end.on('close', () => {
-        open.delete(end);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    get open() {
-      return open.size;
-    },
-    get refused() {
-      return refused;
-    },
-    cut() {
-      cut = true;
-      for (const s of open) s.destroy();
-    },
-    restore() {
-      cut = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('revocation while Redis is away (2 nodes, PostgreSQL)', () => {
-  const redisUrl = new URL(process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const proxies = new Map<'n1' | 'n2', Awaited<ReturnType<typeof startRedisProxy>>>();
+  const redisUrl = process.env.HUDDLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const proxies = new Map<'n1' | 'n2', RedisProxy>();
   beforeAll(async () => {
     for (const id of ['n1', 'n2'] as const) proxies.set(id, await startRedisProxy(redisUrl));
   });
