@@ -40,11 +40,15 @@ export function tempDir(prefix = 'huddle-test-'): { dir: string; remove(): void 
 export const TEST_SESSION_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
+  // The caller owns the data folder (and removes it): one made here would be left behind after every run.
+  if (overrides.dataDir === undefined && overrides.databaseUrl === undefined) {
+    throw new Error('testConfig needs a dataDir (SQLite) or a databaseUrl (PostgreSQL); startTestServer makes one');
+  }
   return {
     env: 'test',
     port: 0,
     host: '127.0.0.1',
-    dataDir: overrides.dataDir ?? tempDir().dir,
+    dataDir: overrides.dataDir ?? '',
     databaseUrl: undefined,
     sessionSecret: TEST_SESSION_SECRET,
     allowedOrigins: [],

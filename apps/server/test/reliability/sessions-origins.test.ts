@@ -20,14 +20,18 @@ let offset = 0;
 const clock = { now: () => Date.now() + offset };
 const web = tempDir('huddle-web-');
 const servers: RunningHuddle[] = [];
+const dataDirs: ReturnType<typeof tempDir>[] = [];
 
 afterAll(async () => {
   for (const s of servers) await s.stop();
+  for (const data of dataDirs) data.remove();
   web.remove();
 });
 
 async function server(overrides: Parameters<typeof testConfig>[0] = {}) {
-  const s = await startHuddle(testConfig({ sessionTtlMs: 30 * DAY, ...overrides }), { clock });
+  const data = tempDir('huddle-origins-');
+  dataDirs.push(data);
+  const s = await startHuddle(testConfig({ sessionTtlMs: 30 * DAY, dataDir: data.dir, ...overrides }), { clock });
   servers.push(s);
   return s;
 }
