@@ -7,7 +7,7 @@ import { type ClickerService, createClickerService } from '../src/features/click
 import { type ClickerStore, createClickerStore } from '../src/features/clicker/clicker.store.js';
 import { createUserStore } from '../src/session/user.store.js';
 import { createSpaceStore } from '../src/space/space.store.js';
-import { storageBackends, uniqueSpace, useStorage } from './helpers.js';
+import { deferred, storageBackends, uniqueSpace, useStorage } from './helpers.js';
 
 describe.each(storageBackends)('clicker service on $name', (backend) => {
   const storage = useStorage(backend);
@@ -182,10 +182,7 @@ describe.each(storageBackends)('clicker service on $name', (backend) => {
  */
 function readTogether(first: ClickerStore, second: ClickerStore, writes: boolean[]): [ClickerStore, ClickerStore] {
   let waiting = 2;
-  let allRead: () => void = () => {};
-  const everyoneRead = new Promise<void>((resolve) => {
-    allRead = resolve;
-  });
+  const everyoneRead = deferred();
   const racing = (store: ClickerStore): ClickerStore => {
     let firstRead = true;
     return {
@@ -195,8 +192,8 @@ function readTogether(first: ClickerStore, second: ClickerStore, writes: boolean
         if (firstRead) {
           firstRead = false;
           waiting -= 1;
-          if (waiting === 0) allRead();
-          await everyoneRead;
+          if (waiting === 0) everyoneRead.resolve();
+          await everyoneRead.promise;
         }
         return found;
       },

@@ -39,6 +39,15 @@ export function tempDir(prefix = 'huddle-test-'): { dir: string; remove(): void 
 
 export const TEST_SESSION_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
+/** A promise and the function that settles it (Promise.withResolvers, which the ES2023 lib lacks). */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   // The caller owns the data folder (and removes it): one made here would be left behind after every run.
   if (overrides.dataDir === undefined && overrides.databaseUrl === undefined) {

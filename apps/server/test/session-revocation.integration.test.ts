@@ -7,6 +7,7 @@ import { createUserStore, type UserStore } from '../src/session/user.store.js';
 import {
   connectRecorded,
   createPgDatabase,
+  deferred,
   join,
   send,
   type TestClient,
@@ -175,35 +176,26 @@ describe.each(backends)('session revocation on $name', (backend) => {
     // The periodic check is far away: only the check after joining the rooms can close it.
     const s = await server({ revocationCheckMs: 60_000 });
     const ana = await join(s.url, uniqueSpace('race'), 'Ana');
-    let entered: () => void = () => {};
-    const authenticated = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const authenticated = deferred();
+    const released = deferred();
     // Runs after the session check, before the socket joins its rooms.
     s.app.io.use((_socket, next) => {
-      entered();
-      void released.then(() => next());
+      authenticated.resolve();
+      void released.promise.then(() => next());
     });
 
-    let closed: (reason: string) => void = () => {};
-    const closedBy = new Promise<string>((resolve) => {
-      closed = resolve;
-    });
-    const racing = connectRecorded(s.url, ana.token, (socket) => socket.once('disconnect', closed));
-    await authenticated;
+    const closedBy = deferred<string>();
+    const racing = connectRecorded(s.url, ana.token, (socket) => socket.once('disconnect', closedBy.resolve));
+    await authenticated.promise;
     const res = await fetch(`${s.url}/api/sessions/revoke`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ana.token}` },
     });
     expect(res.status).toBe(200);
-    release();
+    released.resolve();
     const { socket, events } = await racing;
     sockets.push(socket);
-    expect(await closedBy).toBe('io server disconnect');
+    expect(await closedBy.promise).toBe('io server disconnect');
     // Closed before its set-up went on: it was never welcomed.
     expect(events.count(ServerEvent.Welcome)).toBe(0);
   });

@@ -19,6 +19,7 @@ import { createTokenSigner } from '../src/session/session-token.js';
 import { createUserStore } from '../src/session/user.store.js';
 import { createSpaceStore } from '../src/space/space.store.js';
 import {
+  deferred,
   join,
   metricValue,
   recordEvents,
@@ -106,18 +107,9 @@ async function socketLayer(options: { features?: Feature[]; commands?: CommandHa
   };
 }
 
-/** A promise and the function that resolves it. */
-function gate() {
-  let open: () => void = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
-}
-
 describe('commands and the connection set-up', () => {
   it('no command runs before its connection is set up; those sent meanwhile run after it, one at a time, in order', async () => {
-    const setUp = gate();
+    const setUp = deferred();
     const log: string[] = [];
     const layer = await socketLayer({
       features: [
@@ -125,7 +117,7 @@ describe('commands and the connection set-up', () => {
           name: 'slow',
           async onConnection() {
             log.push('set-up started');
-            await setUp.opened;
+            await setUp.promise;
             log.push('set-up done');
           },
         },
@@ -146,7 +138,7 @@ describe('commands and the connection set-up', () => {
     expect(await sendRaw(socket, 'no-such-event')).toMatchObject({ ok: false, error: { code: ErrorCode.NotFound } });
     expect(log).toEqual(['set-up started']);
 
-    setUp.open();
+    setUp.resolve();
     expect(await Promise.all(acks)).toEqual([
       { ok: true, data: null },
       { ok: true, data: null },
@@ -160,14 +152,14 @@ describe('commands and the connection set-up', () => {
   });
 
   it('a set-up that fails disconnects the socket, and none of the commands it sent meanwhile runs', async () => {
-    const setUp = gate();
+    const setUp = deferred();
     const ran: string[] = [];
     const layer = await socketLayer({
       features: [
         {
           name: 'broken',
           async onConnection() {
-            await setUp.opened;
+            await setUp.promise;
             throw new Error('storage went away');
           },
         },
@@ -183,7 +175,7 @@ describe('commands and the connection set-up', () => {
     const acks = Array.from({ length: 5 }, () => send(socket, 'clock:sync', {}).catch((err: Error) => err.message));
     await new Promise<void>((resolve) => socket.once('connect', resolve));
     expect(await sendRaw(socket, 'no-such-event')).toMatchObject({ ok: false });
-    setUp.open();
+    setUp.resolve();
     expect(await disconnected).toBe('io server disconnect');
     // The client's acks end unanswered (its socket is gone); no handler ran.
     expect(new Set(await Promise.all(acks)).size).toBe(1);
@@ -191,9 +183,9 @@ describe('commands and the connection set-up', () => {
   });
 
   it(`at most ${MAX_COMMANDS_BEFORE_READY} commands wait for the set-up; the ones beyond are refused at once`, async () => {
-    const setUp = gate();
+    const setUp = deferred();
     const layer = await socketLayer({
-      features: [{ name: 'slow', onConnection: () => setUp.opened }],
+      features: [{ name: 'slow', onConnection: () => setUp.promise }],
       commands: { 'clock:sync': () => ({ serverTime: 1 }) },
     });
     const { socket } = await layer.client();
@@ -201,7 +193,7 @@ describe('commands and the connection set-up', () => {
     const acks = Array.from({ length: MAX_COMMANDS_BEFORE_READY + extra }, () => send(socket, 'clock:sync', {}));
     const refused = await Promise.all(acks.slice(MAX_COMMANDS_BEFORE_READY));
     expect(refused.map((a) => (a.ok ? 'ok' : a.error.code))).toEqual(Array(extra).fill(ErrorCode.RateLimited));
-    setUp.open();
+    setUp.resolve();
     const served = await Promise.all(acks.slice(0, MAX_COMMANDS_BEFORE_READY));
     expect(served.every((a) => a.ok)).toBe(true);
     // Once set up, commands run as they come again.

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningHuddle, startHuddle } from '../../src/server.js';
 import {
   connectRecorded,
+  deferred,
   type EventLog,
   join,
   send,
@@ -117,37 +118,28 @@ describe('the revocation race', () => {
     const outcomes: { closed: boolean; welcomed: boolean; afterReleaseMs: number }[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       const ana = await join(server.url, uniqueSpace('race'), 'Ana');
-      let entered: () => void = () => {};
-      const authenticated = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
-      let release: () => void = () => {};
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      gates.set(ana.token, { entered, released });
+      const authenticated = deferred();
+      const released = deferred();
+      gates.set(ana.token, { entered: authenticated.resolve, released: released.promise });
       let closedAt = Number.NaN;
-      let onClose: (reason: string) => void = () => {};
-      const closed = new Promise<string>((resolve) => {
-        onClose = (reason) => {
-          closedAt = performance.now();
-          resolve(reason);
-        };
-      });
+      const closed = deferred<string>();
       const racing: Promise<{ socket: TestClient; events: EventLog }> = connectRecorded(server.url, ana.token, (s) =>
-        s.once('disconnect', onClose),
+        s.once('disconnect', (reason) => {
+          closedAt = performance.now();
+          closed.resolve(reason);
+        }),
       );
-      await authenticated;
+      await authenticated.promise;
       const res = await fetch(`${server.url}/api/sessions/revoke`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ana.token}` },
       });
       expect(res.status).toBe(200);
       const releasedAt = performance.now();
-      release();
+      released.resolve();
       const { socket, events } = await racing;
       const reason = await Promise.race([
-        closed,
+        closed.promise,
         new Promise<string>((resolve) => setTimeout(() => resolve('still open'), CLOSE_BOUND_MS)),
       ]);
       outcomes.push({
