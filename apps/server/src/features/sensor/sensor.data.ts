@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { isPostgres } from '../../db/dialect.js';
-import { keysetPages } from '../../db/keyset.js';
 import type { ExportRecord, FeatureData } from '../../feature.js';
-import { deleteHistoryInChunks } from './sensor.store.js';
+import { deleteHistoryInChunks, readingPages } from './sensor.store.js';
 
 /**
  * The sensor board's tables in a space's data lifecycle: sensor_settings (the ingest token is never
@@ -47,24 +46,7 @@ export function sensorData(
       .execute();
     for (const s of sensors) yield { type: 'sensor', sensorId: s.sensor_id, lastAt: s.last_at, total: s.total };
     for (const { sensor_id: sensorId } of sensors) {
-      const readings = keysetPages(
-        (after: { at: number; id: number } | undefined, limit) => {
-          let page = db
-            .selectFrom('sensor_readings')
-            .select(['id', 'at', 'humidity', 'temperature', 'received_at'])
-            .where('space', '=', space)
-            .where('sensor_id', '=', sensorId);
-          if (after) {
-            const { at, id } = after;
-            // `at >= …` first: the index range starts at the page, not at the sensor's first reading.
-            page = page.where('at', '>=', at).where((eb) => eb.or([eb('at', '>', at), eb('id', '>', id)]));
-          }
-          return page.orderBy('at').orderBy('id').limit(limit).execute();
-        },
-        (r) => ({ at: r.at, id: r.id }),
-        1000,
-      );
-      for await (const r of readings) {
+      for await (const r of readingPages(db, space, sensorId)) {
         yield {
           type: 'reading',
           sensorId,

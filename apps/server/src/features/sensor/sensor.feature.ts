@@ -13,13 +13,13 @@ import { createSensorStore } from './sensor.store.js';
 /** A scaled-down allowance still takes a full batch at once (a cost above the burst never fits). */
 const atLeastOneBatch = (rate: Rate): Rate => ({ ...rate, burst: Math.max(rate.burst, SENSOR_LIMITS.maxBatch) });
 
-/** The sensor board: readings from devices (HTTP) and from the board (commands), live to the whole space. */
 /**
  * CSV downloads per user: each reads every reading of its range (a 24 h one can be 300,000 rows, about a
  * second of the server's time), so a few, then one a minute.
  */
-export const CSV_EXPORT_RATE = { burst: 3, perSecond: 1 / 60 };
+const CSV_EXPORT_RATE = { burst: 3, perSecond: 1 / 60 };
 
+/** The sensor board: readings from devices (HTTP) and from the board (commands), live to the whole space. */
 export function sensorFeature({
   config,
   db,
