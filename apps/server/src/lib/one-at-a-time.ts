@@ -16,10 +16,6 @@ export function createOneAtATime() {
         running.delete(key);
       };
     },
-    /** Keys running now. */
-    get size(): number {
-      return running.size;
-    },
   };
 }
 

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.js';
 import { isPostgres } from '../../db/dialect.js';
 import { keysetPages } from '../../db/keyset.js';
 import type { ExportRecord, FeatureData } from '../../feature.js';
-import { channelId } from './chat.store.js';
+import { createChatStore } from './chat.store.js';
 
 /**
  * Chat's tables in a space's data lifecycle: chat_conversations, chat_messages and chat_reads.
@@ -19,20 +19,7 @@ export function chatData(db: Db): FeatureData {
 
   /** #general, created with its space (migration 0010 gave every older space its own). */
   const seedSpace: FeatureData['seedSpace'] = async (trx, space, now) => {
-    await trx
-      .insertInto('chat_conversations')
-      .values({
-        space,
-        id: channelId(DEFAULT_CHANNEL),
-        kind: 'channel',
-        name: DEFAULT_CHANNEL,
-        member_a: null,
-        member_b: null,
-        last_seq: 0,
-        created_at: now,
-      })
-      .onConflict((oc) => oc.columns(['space', 'id']).doNothing())
-      .execute();
+    await createChatStore(trx).ensureChannel(space, DEFAULT_CHANNEL, now);
   };
 
   async function* exportSpace(space: string): AsyncGenerator<ExportRecord> {

@@ -3,6 +3,7 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import { keysetPages } from '../../db/keyset.js';
 import type { RetentionRule } from '../../feature.js';
+import { nextTurn } from '../../lib/next-turn.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -73,7 +74,7 @@ export function createRetentionJob(deps: {
             report.byRule[rule.name] = (report.byRule[rule.name] ?? 0) + deleted;
           }
           // Other work runs between batches: the backlog of a space never holds the event loop.
-          await new Promise((resolve) => setImmediate(resolve));
+          await nextTurn();
           // Fewer than asked: this space is done, or another node holds the rest of it.
           if (deleted < batchSize) break;
         }
