@@ -23,7 +23,7 @@ import { createCommandLimit } from './io/command-limits.js';
 import { composeCommands } from './io/command-registry.js';
 import { acceptConnections, createSocketServer, listenToOtherNodes, sendSnapshots } from './io/socket-server.js';
 import type { CommandHandlers, HuddleServer } from './io/types.js';
-import { memoryRateLimiters, scaleRate } from './lib/token-bucket.js';
+import { failOpen, memoryRateLimiters, scaleRate } from './lib/token-bucket.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createPresenceAnnouncer } from './presence/presence-announcer.js';
 import { watchRevocations } from './session/revocation-watch.js';
@@ -76,8 +76,9 @@ export interface App {
 export function createApp(deps: AppDeps): App {
   const { config, db, logger, clock, metrics = createMetrics(), cluster = singleNode() } = deps;
   let closing = false;
-  const rateLimiters = cluster.rateLimiters ?? memoryRateLimiters(clock.now);
-  const limiterDown = (err: unknown) => logger.warn({ err }, 'rate limiter unavailable; letting the request through');
+  const rateLimiters = failOpen(cluster.rateLimiters ?? memoryRateLimiters(clock.now), (err) =>
+    logger.warn({ err }, 'rate limiter unavailable; letting the request through'),
+  );
   const trustProxy = compileTrustProxy(config.trustProxy);
   const clientAddress = createClientAddress(trustProxy);
   const users = createUserStore(db);
@@ -92,7 +93,6 @@ export function createApp(deps: AppDeps): App {
     ttlMs: config.sessionTtlMs,
     maxAgeMs: config.sessionMaxAgeMs,
     revokeLimiter: rateLimiters('session-revoke', scaleRate(REVOKE_RATE, config.rateLimitScale)),
-    onLimiterError: limiterDown,
   });
   const web = express();
   const http = createServer(web);
@@ -121,17 +121,12 @@ export function createApp(deps: AppDeps): App {
       sessions,
       presence: cluster.presence,
       announcePresence: presenceAnnouncer.announce,
-      limitPerAddress: createAddressLimits(rateLimiters, config.rateLimitScale, limiterDown, clientAddress),
+      limitPerAddress: createAddressLimits(rateLimiters, config.rateLimitScale, clientAddress),
       toOtherNodes,
     }),
   );
   const commands = composeCommands(features);
-  const commandLimit = createCommandLimit(
-    rateLimiters,
-    memoryRateLimiters(clock.now),
-    config.rateLimitScale,
-    limiterDown,
-  );
+  const commandLimit = createCommandLimit(rateLimiters, memoryRateLimiters(clock.now), config.rateLimitScale);
   const connections = acceptConnections(io, {
     config,
     features,

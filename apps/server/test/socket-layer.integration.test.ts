@@ -56,7 +56,6 @@ async function socketLayer(options: { features?: Feature[]; commands?: CommandHa
     ttlMs: 3_600_000,
     maxAgeMs: 24 * 3_600_000,
     revokeLimiter: memoryRateLimiters(Date.now)('session-revoke', { burst: 5, perSecond: 1 }),
-    onLimiterError: () => {},
   });
   const http = createServer();
   const config = testConfig({ dataDir: data.dir, rateLimitScale: options.rateLimitScale ?? 1 });

@@ -1,29 +1,18 @@
 import type { RequestHandler } from 'express';
 import { rateLimited } from '../errors.js';
 import type { ClientAddress } from '../io/client-ip.js';
-import { type Rate, type RateLimiters, scaleRate, type TakeResult } from '../lib/token-bucket.js';
+import { type Rate, type RateLimiters, scaleRate } from '../lib/token-bucket.js';
 
 /**
  * Makes per-address limits for HTTP routes: `rule` names the limit (its bucket), `rate` is scaled by
  * RATE_LIMIT_SCALE, `what` names what is refused ("Too many sign-ins from your network"). A refused
- * request gets 429 and Retry-After; a limiter that throws lets the request through, as for commands (the Redis
- * one does not: while Redis is away it limits in memory on each node).
+ * request gets 429 and Retry-After. (The app's limiters fail open: see failOpen.)
  */
-export function createAddressLimits(
-  limiters: RateLimiters,
-  scale: number,
-  onLimiterError: (err: unknown) => void,
-  clientAddress: ClientAddress,
-) {
+export function createAddressLimits(limiters: RateLimiters, scale: number, clientAddress: ClientAddress) {
   return (rule: string, rate: Rate, what: string): RequestHandler => {
     const limiter = limiters(rule, scaleRate(rate, scale));
     return async (req, _res, next) => {
-      let taken: TakeResult = { ok: true };
-      try {
-        taken = await limiter.take(clientAddress(req));
-      } catch (err) {
-        onLimiterError(err);
-      }
+      const taken = await limiter.take(clientAddress(req));
       next(taken.ok ? undefined : rateLimited(`Too many ${what} from your network`, taken.retryAfterMs));
     };
   };

@@ -35,15 +35,9 @@ export type CommandLimit = (
 /**
  * The per-user and per-address limit of every command class, from `limiters` (shared by the nodes of a
  * cluster) or, for the PER_NODE classes, from `perNode`. The user's bucket is taken first, so a refused
- * user does not spend their address's allowance. A limiter that fails lets the command through: a limit
- * is protection, never a reason to refuse a well-behaved user.
+ * user does not spend their address's allowance. (The app's limiters fail open: see failOpen.)
  */
-export function createCommandLimit(
-  limiters: RateLimiters,
-  perNode: RateLimiters,
-  scale: number,
-  onLimiterError: (err: unknown) => void,
-): CommandLimit {
+export function createCommandLimit(limiters: RateLimiters, perNode: RateLimiters, scale: number): CommandLimit {
   const byClass = new Map<CommandClass, { user: RateLimiter; ip: RateLimiter }>();
   for (const [commandClass, rate] of Object.entries(COMMAND_RATES) as [CommandClass, Rate][]) {
     const from = PER_NODE.has(commandClass) ? perNode : limiters;
@@ -56,14 +50,10 @@ export function createCommandLimit(
     const commandClass = commands[name].rateClass;
     const limit = byClass.get(commandClass);
     if (!limit) return { ok: true };
-    try {
-      const user = await limit.user.take(userId);
-      if (!user.ok) return { ok: false, retryAfterMs: user.retryAfterMs, scope: 'user', commandClass };
-      const address = await limit.ip.take(ip);
-      if (!address.ok) return { ok: false, retryAfterMs: address.retryAfterMs, scope: 'address', commandClass };
-    } catch (err) {
-      onLimiterError(err);
-    }
+    const user = await limit.user.take(userId);
+    if (!user.ok) return { ok: false, retryAfterMs: user.retryAfterMs, scope: 'user', commandClass };
+    const address = await limit.ip.take(ip);
+    if (!address.ok) return { ok: false, retryAfterMs: address.retryAfterMs, scope: 'address', commandClass };
     return { ok: true };
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenBucket, createTokenBuckets } from './token-bucket.js';
+import { createTokenBucket, createTokenBuckets, failOpen, memoryRateLimiters } from './token-bucket.js';
 
 function bucketsAt(start = 1_000_000) {
   let t = start;
@@ -86,5 +86,31 @@ describe('one token bucket', () => {
     t += 60_000;
     for (let i = 0; i < 3; i += 1) expect(bucket.take().ok).toBe(true);
     expect(bucket.take().ok).toBe(false);
+  });
+});
+
+describe('failOpen', () => {
+  it('lets a request through when the limiter fails, and reports the error; refusals still refuse', async () => {
+    const errors: unknown[] = [];
+    const down = new Error('redis away');
+    const failing = failOpen(
+      () => ({
+        take: async () => {
+          throw down;
+        },
+      }),
+      (err) => errors.push(err),
+    );
+    expect(await failing('rule', { burst: 1, perSecond: 1 }).take('ana')).toEqual({ ok: true });
+    expect(errors).toEqual([down]);
+
+    const t = 1_000_000;
+    const working = failOpen(
+      memoryRateLimiters(() => t),
+      (err) => errors.push(err),
+    )('rule', { burst: 1, perSecond: 1 });
+    expect(await working.take('bo')).toEqual({ ok: true });
+    expect(await working.take('bo')).toMatchObject({ ok: false, retryAfterMs: 1000 });
+    expect(errors).toEqual([down]);
   });
 });

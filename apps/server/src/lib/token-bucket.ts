@@ -89,6 +89,27 @@ export interface RateLimiter {
 /** Makes the limiter of one rule (`name` keeps rules apart, e.g. "chat-send"). */
 export type RateLimiters = (name: string, rate: Rate) => RateLimiter;
 
+/**
+ * The same limiters, except that one whose store fails (Redis unreachable) lets the request through and
+ * reports the error: a limit is protection, never a reason to refuse a well-behaved user. The app wraps
+ * its limiters once, so no caller handles a failing limiter.
+ */
+export function failOpen(limiters: RateLimiters, onError: (err: unknown) => void): RateLimiters {
+  return (name, rate) => {
+    const limiter = limiters(name, rate);
+    return {
+      async take(key, cost) {
+        try {
+          return await limiter.take(key, cost);
+        } catch (err) {
+          onError(err);
+          return { ok: true };
+        }
+      },
+    };
+  };
+}
+
 /** Limits held in this process, on the injected clock. */
 export function memoryRateLimiters(now: () => number): RateLimiters {
   return (_name, rate) => {

@@ -9,7 +9,7 @@ import {
 } from '@huddle/protocol';
 import type { Clock } from '../clock.js';
 import { AppError, rateLimited } from '../errors.js';
-import type { Rate, RateLimiter, TakeResult } from '../lib/token-bucket.js';
+import type { Rate, RateLimiter } from '../lib/token-bucket.js';
 import type { SpaceStore } from '../space/space.store.js';
 import { inviteUnusable } from '../space/space.store.js';
 import { hashSecretCode } from './secret-code.js';
@@ -71,7 +71,6 @@ export function createSessionService(deps: {
   maxAgeMs: number;
   /** Limits, per user, how often other devices are signed out. */
   revokeLimiter: RateLimiter;
-  onLimiterError(err: unknown): void;
 }) {
   const { users, spaces, signer, clock, ttlMs, maxAgeMs } = deps;
 
@@ -177,12 +176,7 @@ export function createSessionService(deps: {
   /** Whether the user may sign devices out now: with the device's newest token, within the per-user rate. */
   async function mayRevoke(session: Pick<Session, 'user' | 'token'>): Promise<void> {
     requireCurrent(session);
-    let taken: TakeResult = { ok: true };
-    try {
-      taken = await deps.revokeLimiter.take(session.user.id);
-    } catch (err) {
-      deps.onLimiterError(err);
-    }
+    const taken = await deps.revokeLimiter.take(session.user.id);
     if (!taken.ok) throw rateLimited('You signed devices out too often', taken.retryAfterMs);
   }
 
