@@ -106,6 +106,13 @@ describe.each(backends)('session revocation on $name', (backend) => {
     const deviceOf = async (grant: SessionGrant) => (await users.devices(grant.user.id))[0]?.id ?? '';
     const [anaDevice, boDevice, cyDevice] = [await deviceOf(ana), await deviceOf(bo), await deviceOf(cy)];
     expect(await users.sessionStands(ana.user.id, anaDevice, 0)).toBe(true);
+    // What a handshake reads, in one query: the member, and the device only when it is theirs.
+    expect(await users.findWithDevice(ana.user.id, anaDevice)).toMatchObject({
+      user: { id: ana.user.id, name: 'Ana', removedAt: null },
+      device: { id: anaDevice, userId: ana.user.id, revokedAt: null },
+    });
+    expect((await users.findWithDevice(ana.user.id, boDevice))?.device).toBeNull();
+    expect(await users.findWithDevice('no-such-user', anaDevice)).toBeNull();
     // Another member's device, or an unknown one.
     expect(await users.sessionStands(ana.user.id, boDevice, 0)).toBe(false);
     expect(await users.sessionStands(ana.user.id, 'no-such-device', 0)).toBe(false);

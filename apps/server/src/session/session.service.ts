@@ -97,13 +97,18 @@ export function createSessionService(deps: {
     if (!claims) return null;
     const now = clock.now();
     if (claims.iat + ttlMs <= now) return 'expired';
-    const user = await users.findById(claims.uid);
-    if (!user || user.space !== claims.space) return null;
+    // The member and their device in one read (a token from before devices were tracked has none).
+    const found =
+      claims.did === undefined
+        ? await users.findById(claims.uid).then((user) => user && { user, device: null })
+        : await users.findWithDevice(claims.uid, claims.did);
+    if (!found) return null;
+    const { user, device } = found;
+    if (user.space !== claims.space) return null;
     if (user.removedAt !== null) return 'removed';
     if (claims.iat < user.sessionsValidAfter || (claims.ver ?? 0) < user.sessionVersion) return null;
     if (claims.did === undefined) return { claims, user, device: null };
-    const device = await users.findDevice(claims.did);
-    if (!device || device.userId !== user.id || device.revokedAt !== null) return null;
+    if (!device || device.revokedAt !== null) return null;
     if (device.createdAt + maxAgeMs <= now) return 'expired';
     return { claims, user, device };
   }

@@ -68,7 +68,8 @@ export interface UserStore {
    */
   revokeOtherSessions(userId: string, keep: string, at: number): Promise<number>;
   addDevice(device: Omit<DeviceRecord, 'revokedAt' | 'generation'>): Promise<void>;
-  findDevice(id: string): Promise<DeviceRecord | null>;
+  /** A user and one device of theirs (null when it is not theirs or unknown), in one read. */
+  findWithDevice(userId: string, deviceId: string): Promise<{ user: UserRecord; device: DeviceRecord | null } | null>;
   /**
    * Whether a session of `userId` on `deviceId` with token version `version` still stands: the user is a
    * member, no revocation since raised their session version past it, and the device is theirs and signed in.
@@ -280,9 +281,35 @@ export function createUserStore(db: Db): UserStore {
         })
         .execute();
     },
-    async findDevice(id) {
-      const row = await db.selectFrom('devices').select(deviceColumns).where('id', '=', id).executeTakeFirst();
-      return row ? toDevice(row) : null;
+    async findWithDevice(userId, deviceId) {
+      const row = await db
+        .selectFrom('users')
+        .leftJoin('devices', (join) => join.onRef('devices.user_id', '=', 'users.id').on('devices.id', '=', deviceId))
+        .select(columns.map((c) => `users.${c}` as const))
+        .select([
+          'devices.id as device_id',
+          'devices.label as device_label',
+          'devices.created_at as device_created_at',
+          'devices.last_seen_at as device_last_seen_at',
+          'devices.revoked_at as device_revoked_at',
+          'devices.generation as device_generation',
+        ])
+        .where('users.id', '=', userId)
+        .executeTakeFirst();
+      if (!row) return null;
+      const device =
+        row.device_id === null
+          ? null
+          : toDevice({
+              id: row.device_id,
+              user_id: row.id,
+              label: row.device_label as string,
+              created_at: row.device_created_at as number,
+              last_seen_at: row.device_last_seen_at as number,
+              revoked_at: row.device_revoked_at,
+              generation: row.device_generation as number,
+            });
+      return { user: toRecord(row), device };
     },
     async sessionStands(userId, deviceId, version) {
       const row = await db
