@@ -22,18 +22,36 @@ export const scaleRate = (rate: Rate, factor: number): Rate => ({
 
 export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };
 
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was counted. */
+  at: number;
+}
+
+/** The tokens a bucket holds at `t`: what it held, refilled at `perSecond`, never above `burst`. */
+const refilled = (bucket: Bucket, t: number, { burst, perSecond }: Rate) =>
+  Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * perSecond);
+
+/** Takes `cost` tokens from `bucket` at `t`, all or none; the bucket is recounted when they are taken. */
+function takeTokens(bucket: Bucket, cost: number, t: number, rate: Rate): TakeResult {
+  const tokens = refilled(bucket, t, rate);
+  if (tokens < cost) return { ok: false, retryAfterMs: Math.ceil(((cost - tokens) / rate.perSecond) * 1000) };
+  bucket.tokens = tokens - cost;
+  bucket.at = t;
+  return { ok: true };
+}
+
 /**
  * One token bucket per key, in memory: a burst of `burst` actions, then `perSecond` a second.
  * Written here rather than taken from a library for exact burst-then-rate semantics and an
  * injected clock; limits are per server node.
  */
 export function createTokenBuckets({ burst, perSecond, now, maxKeys = 10_000 }: TokenBucketOptions) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const refill = (bucket: { tokens: number; at: number }, t: number) =>
-    Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * perSecond);
+  const rate = { burst, perSecond };
+  const buckets = new Map<string, Bucket>();
 
   function forgetFullBuckets(t: number) {
-    for (const [key, bucket] of buckets) if (refill(bucket, t) >= burst) buckets.delete(key);
+    for (const [key, bucket] of buckets) if (refilled(bucket, t, rate) >= burst) buckets.delete(key);
   }
 
   return {
@@ -44,13 +62,13 @@ export function createTokenBuckets({ burst, perSecond, now, maxKeys = 10_000 }: 
     take(key: string, cost = 1): TakeResult {
       const t = now();
       const held = buckets.get(key);
-      const tokens = held ? refill(held, t) : burst;
-      if (tokens < cost) {
-        return { ok: false, retryAfterMs: Math.ceil(((cost - tokens) / perSecond) * 1000) };
+      const bucket = held ?? { tokens: burst, at: t };
+      const taken = takeTokens(bucket, cost, t, rate);
+      if (taken.ok && !held) {
+        if (buckets.size >= maxKeys) forgetFullBuckets(t);
+        buckets.set(key, bucket);
       }
-      if (!held && buckets.size >= maxKeys) forgetFullBuckets(t);
-      buckets.set(key, { tokens: tokens - cost, at: t });
-      return { ok: true };
+      return taken;
     },
     /** Keys held now: what the memory the limiter takes grows with. */
     get size(): number {
@@ -66,18 +84,8 @@ export type TokenBuckets = ReturnType<typeof createTokenBuckets>;
  * memory, so it can be taken before any other work, Redis round trips included.
  */
 export function createTokenBucket({ burst, perSecond, now }: Omit<TokenBucketOptions, 'maxKeys'>) {
-  let tokens = burst;
-  let at = now();
-  return {
-    take(): TakeResult {
-      const t = now();
-      tokens = Math.min(burst, tokens + ((t - at) / 1000) * perSecond);
-      at = t;
-      if (tokens < 1) return { ok: false, retryAfterMs: Math.ceil(((1 - tokens) / perSecond) * 1000) };
-      tokens -= 1;
-      return { ok: true };
-    },
-  };
+  const bucket: Bucket = { tokens: burst, at: now() };
+  return { take: (): TakeResult => takeTokens(bucket, 1, now(), { burst, perSecond }) };
 }
 
 /** A named limit shared by whoever holds the same limiter: one node, or every node through Redis. */
